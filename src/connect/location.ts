@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { ChatstoreError } from '../errors';
+import type { Dialect } from '../targets';
+
+/** Where a database lives, parsed from the strings users pass as `--db` or `DATABASE_URL`. */
+export type Location =
+  | { kind: 'postgres'; dialect: 'postgresql'; url: string }
+  | { kind: 'pglite'; dialect: 'postgresql'; dir: string | null }
+  | { kind: 'sqlite'; dialect: 'sqlite'; file: string };
+
+const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
+
+/**
+ * Parses a location: `postgres://…` / `postgresql://…` (a server), `pglite:<dir>` or
+ * `pglite:memory:` (embedded PostgreSQL), or a file path (SQLite; `:memory:` too).
+ *
+ * @example parseLocation('pglite:./data/todo') // { kind: 'pglite', dir: '/abs/data/todo' }
+ */
+export function parseLocation(location: string): Location {
+  const trimmed = location.trim();
+  if (trimmed === '') {
+    throw new ChatstoreError('UNKNOWN_SCHEME', 'The database location is empty', { field: 'location' });
+  }
+  const match = scheme.exec(trimmed);
+  const name = match?.[1]?.toLowerCase();
+  // A one-letter "scheme" is a Windows drive letter, i.e. a file path.
+  if (!match || name === undefined || name.length === 1) {
+    return { kind: 'sqlite', dialect: 'sqlite', file: trimmed === ':memory:' ? trimmed : path.resolve(trimmed) };
+  }
+  if (name === 'postgres' || name === 'postgresql') {
+    return { kind: 'postgres', dialect: 'postgresql', url: trimmed };
+  }
+  if (name === 'pglite') {
+    const rest = trimmed.slice(match[0].length);
+    if (rest === 'memory:' || rest === 'memory://' || rest === '') return { kind: 'pglite', dialect: 'postgresql', dir: null };
+    return { kind: 'pglite', dialect: 'postgresql', dir: path.resolve(rest) };
+  }
+  if (name === 'file' || name === 'sqlite') {
+    return { kind: 'sqlite', dialect: 'sqlite', file: path.resolve(trimmed.slice(match[0].length).replace(/^\/\//, '')) };
+  }
+  throw new ChatstoreError(
+    'UNKNOWN_SCHEME',
+    `Unknown location scheme "${name}:" in "${redact(trimmed)}"; use postgres://…, pglite:<dir>, pglite:memory: or a SQLite file path`,
+    { field: 'location' },
+  );
+}
+
+/** The embedded default for a target when no location is given: `./data/<target>`. */
+export function defaultLocation(target: string, dialect: Dialect, dataDir = 'data'): string {
+  return dialect === 'postgresql' ? `pglite:${path.join(dataDir, target)}` : path.join(dataDir, `${target}.db`);
+}
+
+/** A location as it may be printed: passwords in URLs are masked. */
+export function redact(location: string): string {
+  return location.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

@@ -1,0 +1,97 @@
+import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import type BetterSqlite3 from 'better-sqlite3';
+import type postgres from 'postgres';
+import { ChatstoreError } from '../errors';
+import type { Dialect } from '../targets';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * The small raw-SQL surface the migration engine and introspection need, the same on every
+ * driver. Repositories use the drizzle handle instead.
+ */
+export interface SqlClient {
+  readonly dialect: Dialect;
+  /** Runs one statement; `params` are `$1…` (PostgreSQL) or `?` (SQLite) placeholders. */
+  query<R extends Row = Row>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
+   * SQLite starts it with `BEGIN IMMEDIATE`, so writers queue instead of failing mid-way.
+   */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T>;
+}
+
+export interface TransactionOptions {
+  /**
+   * SQLite only: switch foreign keys off around the transaction (the pragma is a no-op inside
+   * one) and run `PRAGMA foreign_key_check` before commit; a violation rolls back.
+   */
+  foreignKeysOff?: boolean;
+}
+
+export function postgresClient(sql: postgres.Sql | postgres.TransactionSql): SqlClient {
+  return {
+    dialect: 'postgresql',
+    async query<R extends Row>(text: string, params: readonly unknown[] = []) {
+      return (await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as R[];
+    },
+    async transaction(fn) {
+      if (!('begin' in sql)) throw new Error('nested transactions are not supported by SqlClient');
+      return (await sql.begin((tx) => fn(postgresClient(tx)))) as Awaited<ReturnType<typeof fn>>;
+    },
+  };
+}
+
+export function pgliteClient(pg: PGlite | PGliteTransaction): SqlClient {
+  return {
+    dialect: 'postgresql',
+    async query<R extends Row>(text: string, params: readonly unknown[] = []) {
+      return (await pg.query<R>(text, params as unknown[])).rows;
+    },
+    async transaction(fn) {
+      if (!('transaction' in pg)) throw new Error('nested transactions are not supported by SqlClient');
+      return pg.transaction((tx) => fn(pgliteClient(tx)));
+    },
+  };
+}
+
+export function sqliteClient(db: BetterSqlite3.Database): SqlClient {
+  const client: SqlClient = {
+    dialect: 'sqlite',
+    async query<R extends Row>(text: string, params: readonly unknown[] = []) {
+      const statement = db.prepare(text);
+      if (statement.reader) return statement.all(...params) as R[];
+      statement.run(...params);
+      return [];
+    },
+    async transaction(fn, options = {}) {
+      if (db.inTransaction) throw new Error('nested transactions are not supported by SqlClient');
+      if (options.foreignKeysOff) db.pragma('foreign_keys = OFF');
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(client);
+          if (options.foreignKeysOff) {
+            const violations = db.pragma('foreign_key_check') as Row[];
+            if (violations.length > 0) {
+              const first = violations[0] as { table: string; parent: string; rowid: number };
+              throw new ChatstoreError(
+                'FOREIGN_KEY',
+                `${violations.length} row(s) violate foreign keys, first: ${first.table} rowid ${first.rowid} → ${first.parent}`,
+                { entity: first.table },
+              );
+            }
+          }
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        if (options.foreignKeysOff) db.pragma('foreign_keys = ON');
+      }
+    },
+  };
+  return client;
+}

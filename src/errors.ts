@@ -1,0 +1,121 @@
+/**
+ * Every failure chatstore reports carries one of these codes, so callers can branch on
+ * `error.code` instead of parsing messages.
+ */
+export const errorCodes = [
+  // locations and connections
+  'UNKNOWN_SCHEME',
+  'CONNECTION_FAILED',
+  'DATABASE_NOT_FOUND',
+  'UNWRITABLE_PATH',
+  'DIALECT_MISMATCH',
+  'CLOSED',
+  // registry
+  'UNKNOWN_TARGET',
+  'UNKNOWN_GENERATION',
+  // migrations
+  'CHECKSUM_MISMATCH',
+  'MISSING_MIGRATION',
+  'NEEDS_ADOPT',
+  'ADOPT_MISMATCH',
+  'ALREADY_MANAGED',
+  'NO_DOWN_MIGRATION',
+  'DATA_LOSS',
+  'MIGRATION_FAILED',
+  'SCHEMA_DRIFT',
+  // repositories
+  'VALIDATION',
+  'NOT_FOUND',
+  'CONFLICT',
+  'FOREIGN_KEY',
+  'INVALID_TRANSITION',
+  'PERMISSION_DENIED',
+  'DATABASE_ERROR',
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+export interface ChatstoreErrorDetails {
+  /** The input field or column the error is about, e.g. `title` or `userId`. */
+  field?: string;
+  /** The table or aggregate the error is about, e.g. `conversations`. */
+  entity?: string;
+  cause?: unknown;
+}
+
+export class ChatstoreError extends Error {
+  override readonly name = 'ChatstoreError';
+  readonly code: ErrorCode;
+  readonly field?: string;
+  readonly entity?: string;
+
+  constructor(code: ErrorCode, message: string, details: ChatstoreErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.field = details.field;
+    this.entity = details.entity;
+  }
+}
+
+export function isChatstoreError(error: unknown, code?: ErrorCode): error is ChatstoreError {
+  return error instanceof ChatstoreError && (code === undefined || error.code === code);
+}
+
+interface DriverErrorFields {
+  code?: string;
+  constraint?: string;
+  constraint_name?: string;
+  column?: string;
+  column_name?: string;
+  table?: string;
+  table_name?: string;
+  message?: string;
+}
+
+/** Drizzle wraps driver errors in `DrizzleQueryError`; the driver's fields are on `.cause`. */
+function driverError(error: unknown): DriverErrorFields & { message: string } {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const fields = current as Error & DriverErrorFields;
+    if (typeof fields.code === 'string' && fields.name !== 'ChatstoreError') {
+      return fields;
+    }
+    current = (current as Error).cause;
+  }
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Maps a PostgreSQL or SQLite driver error to a `ChatstoreError`, so raw driver errors never
+ * reach callers. Already-mapped errors pass through unchanged.
+ */
+export function toChatstoreError(error: unknown, entity?: string): ChatstoreError {
+  if (error instanceof ChatstoreError) return error;
+  const e = driverError(error);
+  const constraint = e.constraint ?? e.constraint_name;
+  const column = e.column ?? e.column_name;
+  const where = constraint ? ` (${constraint})` : '';
+  const details = { entity: e.table ?? e.table_name ?? entity, field: column ?? constraint, cause: error };
+  switch (e.code) {
+    case '23505':
+    case 'SQLITE_CONSTRAINT_UNIQUE':
+    case 'SQLITE_CONSTRAINT_PRIMARYKEY':
+      return new ChatstoreError('CONFLICT', `Duplicate value${where}: ${e.message}`, details);
+    case '23503':
+    case 'SQLITE_CONSTRAINT_FOREIGNKEY':
+      return new ChatstoreError('FOREIGN_KEY', `Referenced row does not exist${where}: ${e.message}`, details);
+    case '23502':
+    case '23514':
+    case '22001':
+    case '22P02':
+    case 'SQLITE_CONSTRAINT_NOTNULL':
+    case 'SQLITE_CONSTRAINT_CHECK':
+      return new ChatstoreError('VALIDATION', `Rejected by the database${where}: ${e.message}`, details);
+    case '42501':
+      return new ChatstoreError('PERMISSION_DENIED', e.message, details);
+    case '3D000':
+      return new ChatstoreError('DATABASE_NOT_FOUND', e.message, details);
+    default:
+      return new ChatstoreError('DATABASE_ERROR', e.message, details);
+  }
+}

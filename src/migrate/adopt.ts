@@ -1,0 +1,112 @@
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import Database from 'better-sqlite3';
+import { pgliteClient, type SqlClient, sqliteClient } from '../connect/sql-client';
+import type { ErrorCode } from '../errors';
+import type { Dialect } from '../targets';
+import { migrate, readStatus } from './engine';
+import { diffSchemas, formatDifferences, introspect, type SchemaDifference, type SchemaFacts } from './introspect';
+import { createLedger, lockTarget, readLedger, recordApplied } from './ledger';
+import type { Migration, MigrationSet } from './migrations';
+
+export interface AdoptResult {
+  target: string;
+  ok: boolean;
+  /** The generation the database was identified as. */
+  generation: string | null;
+  /** Migrations recorded as applied (the database already had their effect). */
+  recorded: string[];
+  error?: { code: ErrorCode; message: string; closest?: string; differences?: SchemaDifference[] };
+}
+
+/** The schema after each migration, built on a scratch database of the same dialect. */
+export interface ExpectedSchema {
+  /** Migrations up to and including this one. */
+  through: Migration;
+  facts: SchemaFacts;
+}
+
+async function withScratch<T>(dialect: Dialect, fn: (client: SqlClient) => Promise<T>): Promise<T> {
+  if (dialect === 'postgresql') {
+    const pg = await PGlite.create('memory://', { extensions: { vector } });
+    try {
+      return await fn(pgliteClient(pg));
+    } finally {
+      await pg.close();
+    }
+  }
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  try {
+    return await fn(sqliteClient(db));
+  } finally {
+    db.close();
+  }
+}
+
+/** Applies a target's migrations one by one to a scratch database, reading the schema after each. */
+export async function expectedSchemas(set: MigrationSet): Promise<ExpectedSchema[]> {
+  return withScratch(set.target.dialect, async (client) => {
+    const schemas: ExpectedSchema[] = [];
+    for (const migration of set.migrations) {
+      const partial = { ...set, migrations: set.migrations.slice(0, migration.index + 1) };
+      const result = await migrate(client, partial, { to: migration.generation });
+      if (!result.ok) throw new Error(`Scratch build of ${set.target.name} failed at ${migration.tag}: ${result.error?.message}`);
+      schemas.push({ through: migration, facts: await introspect(client) });
+    }
+    return schemas;
+  });
+}
+
+/**
+ * Takes over a database that was created without chatstore (e.g. by the seed's hand-written
+ * SQL): compares its live schema with the schema after each migration and, on an exact
+ * match, records those migrations as applied. Later migrations are left for `migrate`.
+ * Without a match it writes nothing and reports the differences to the closest generation.
+ *
+ * @example
+ * const result = await adopt(conn.client, loadMigrations(targets.todo));
+ * if (result.ok) console.log(`adopted at ${result.generation}`);
+ */
+export async function adopt(client: SqlClient, set: MigrationSet): Promise<AdoptResult> {
+  const name = set.target.name;
+  const status = await readStatus(client, set);
+  const fail = (code: ErrorCode, message: string, extra: Partial<NonNullable<AdoptResult['error']>> = {}): AdoptResult => ({
+    target: name,
+    ok: false,
+    generation: status.generation,
+    recorded: [],
+    error: { code, message, ...extra },
+  });
+  if (status.managed) {
+    return fail('ALREADY_MANAGED', `${name} is already managed by chatstore (at ${status.generation ?? 'no complete generation'}); use \`chatstore migrate\``);
+  }
+  if (!status.hasTables) {
+    return fail('ADOPT_MISMATCH', `The database of ${name} is empty: nothing to adopt. Run \`chatstore migrate ${name}\` to create it.`);
+  }
+  const live = await introspect(client);
+  const expected = await expectedSchemas(set);
+  const match = expected.find((e) => diffSchemas(e.facts, live).length === 0);
+  if (!match) {
+    const ranked = expected
+      .map((e) => ({ e, differences: diffSchemas(e.facts, live) }))
+      .sort((a, b) => a.differences.length - b.differences.length);
+    const closest = ranked[0];
+    const generation = closest?.e.through.generation ?? '';
+    const differences = closest?.differences ?? [];
+    return fail(
+      'ADOPT_MISMATCH',
+      `The database of ${name} matches no generation exactly. Closest: ${generation} (after ${closest?.e.through.tag}), ${differences.length} difference(s):\n${formatDifferences(differences)}`,
+      { closest: generation, differences },
+    );
+  }
+  const toRecord = set.migrations.slice(0, match.through.index + 1);
+  await client.transaction(async (tx) => {
+    await lockTarget(tx, name);
+    await createLedger(tx);
+    if ((await readLedger(tx, name)).length > 0) throw new Error(`${name} was taken over by another process meanwhile`);
+    for (const migration of toRecord) await recordApplied(tx, name, migration);
+  });
+  const after = await readStatus(client, set);
+  return { target: name, ok: true, generation: after.generation, recorded: toRecord.map((m) => m.tag) };
+}

@@ -1,0 +1,299 @@
+import type { SqlClient } from '../connect/sql-client';
+import { ChatstoreError, type ErrorCode } from '../errors';
+import type { Target } from '../targets';
+import { createLedger, forgetApplied, type LedgerRow, lockTarget, readLedger, recordApplied } from './ledger';
+import { userTables } from './introspect';
+import type { DownMigration, Migration, MigrationSet } from './migrations';
+
+export type MigrationOutcome = 'applied' | 'skipped' | 'failed' | 'reverted';
+
+/** What happened to one migration in a run. The runner never throws mid-way; it reports. */
+export interface MigrationResult {
+  tag: string;
+  generation: string;
+  direction: 'up' | 'down';
+  status: MigrationOutcome;
+  ms: number;
+  /** For `failed`: which statement (1-based) failed and why. Nothing of the migration stays applied. */
+  error?: { statement: number; sql: string; message: string };
+}
+
+export interface RunError {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface MigrateResult {
+  target: string;
+  ok: boolean;
+  from: string | null;
+  to: string | null;
+  results: MigrationResult[];
+  error?: RunError;
+}
+
+export type LedgerProblem =
+  | { kind: 'checksum'; tag: string; recorded: string; onDisk: string }
+  | { kind: 'missing'; tag: string };
+
+export interface Status {
+  target: string;
+  /** The newest generation whose migrations (and all before them) are applied; null if none. */
+  generation: string | null;
+  latest: string;
+  /** The ledger has rows for this target. */
+  managed: boolean;
+  /** Tables other than the ledger exist. */
+  hasTables: boolean;
+  applied: LedgerRow[];
+  pending: Migration[];
+  problems: LedgerProblem[];
+}
+
+export interface MigrateOptions {
+  /** Generation to end at; default the latest. Older than the current one means going down. */
+  to?: string;
+  /** Allow a down migration that drops tables or columns holding rows. */
+  allowDataLoss?: boolean;
+  onProgress?: (event: { done: number; total: number; tag: string }) => void;
+}
+
+/** Reads the ledger and compares it with the migrations on disk. Writes nothing. */
+export async function readStatus(client: SqlClient, set: MigrationSet): Promise<Status> {
+  const { target, migrations } = set;
+  const applied = await readLedger(client, target.name);
+  const appliedTags = new Map(applied.map((row) => [row.tag, row]));
+  const byTag = new Map(migrations.map((m) => [m.tag, m]));
+  const problems: LedgerProblem[] = [];
+  for (const row of applied) {
+    const migration = byTag.get(row.tag);
+    if (!migration) problems.push({ kind: 'missing', tag: row.tag });
+    else if (migration.sha256 !== row.sha256)
+      problems.push({ kind: 'checksum', tag: row.tag, recorded: row.sha256, onDisk: migration.sha256 });
+  }
+  return {
+    target: target.name,
+    generation: currentGeneration(target, migrations, appliedTags),
+    latest: target.generations.at(-1)?.name ?? '',
+    managed: applied.length > 0,
+    hasTables: (await userTables(client)).length > 0,
+    applied,
+    pending: migrations.filter((m) => !appliedTags.has(m.tag)),
+    problems,
+  };
+}
+
+function currentGeneration(target: Target, migrations: readonly Migration[], applied: ReadonlyMap<string, unknown>) {
+  if (applied.size === 0) return null;
+  let current: string | null = null;
+  for (const { name } of target.generations) {
+    const own = migrations.filter((m) => m.generation === name);
+    if (own.length === 0 || !own.every((m) => applied.has(m.tag))) break;
+    current = name;
+  }
+  return current;
+}
+
+function problemMessage(target: string, problems: readonly LedgerProblem[]): RunError {
+  const lines = problems.map((p) =>
+    p.kind === 'checksum'
+      ? `${p.tag} was applied with sha256 ${p.recorded.slice(0, 12)}… but the file on disk is ${p.onDisk.slice(0, 12)}…`
+      : `${p.tag} is recorded as applied but no longer exists in drizzle/${target}`,
+  );
+  return {
+    code: problems.some((p) => p.kind === 'checksum') ? 'CHECKSUM_MISMATCH' : 'MISSING_MIGRATION',
+    message: `Refusing to migrate ${target}: applied migrations changed on disk.\n  ${lines.join('\n  ')}\nRestore the released files; never edit a migration that has been applied — add a new one.`,
+  };
+}
+
+/**
+ * Brings a database to a generation: applies pending migrations in journal order (set
+ * difference against the ledger, so a migration merged late is still applied), each in its
+ * own transaction under a per-target lock; or, for an older `to`, runs down migrations.
+ *
+ * @example
+ * const result = await migrate(conn.client, loadMigrations(targets.todo));
+ * if (!result.ok) console.error(result.error?.message);
+ */
+export async function migrate(client: SqlClient, set: MigrationSet, options: MigrateOptions = {}): Promise<MigrateResult> {
+  const { target } = set;
+  const status = await readStatus(client, set);
+  const base = { target: target.name, from: status.generation, to: status.generation, results: [] as MigrationResult[] };
+  const fail = (error: RunError): MigrateResult => ({ ...base, ok: false, error });
+  if (status.problems.length > 0) return fail(problemMessage(target.name, status.problems));
+  if (!status.managed && status.hasTables) {
+    return fail({
+      code: 'NEEDS_ADOPT',
+      message: `The database of ${target.name} has tables but no chatstore ledger. Run \`chatstore adopt ${target.name}\` first: it identifies the generation and takes the database over.`,
+    });
+  }
+  const names = target.generations.map((g) => g.name);
+  const to = options.to ?? names.at(-1) ?? '';
+  const toIndex = names.indexOf(to);
+  if (toIndex < 0) {
+    return fail({ code: 'UNKNOWN_GENERATION', message: `Unknown generation "${to}" for ${target.name}; one of: ${names.join(', ')}` });
+  }
+  const fromIndex = status.generation === null ? -1 : names.indexOf(status.generation);
+  if (toIndex < fromIndex) return migrateDown(client, set, names.slice(toIndex + 1, fromIndex + 1).reverse(), to, base, options);
+
+  const wanted = new Set(names.slice(0, toIndex + 1));
+  const todo = status.pending.filter((m) => wanted.has(m.generation));
+  const results: MigrationResult[] = [];
+  for (const [i, migration] of todo.entries()) {
+    options.onProgress?.({ done: i, total: todo.length, tag: migration.tag });
+    const result = await applyUp(client, target.name, migration);
+    results.push(result);
+    if (result.status === 'failed') {
+      return {
+        ...base,
+        results,
+        ok: false,
+        error: { code: 'MIGRATION_FAILED', message: `${migration.tag} failed at statement ${result.error?.statement}: ${result.error?.message}` },
+      };
+    }
+  }
+  options.onProgress?.({ done: todo.length, total: todo.length, tag: '' });
+  const after = await readStatus(client, set);
+  return { ...base, results, ok: true, to: after.generation };
+}
+
+class StatementError extends Error {
+  constructor(
+    readonly statement: number,
+    readonly sql: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
+async function runStatements(tx: SqlClient, statements: readonly string[]): Promise<void> {
+  for (const [i, statement] of statements.entries()) {
+    try {
+      await tx.query(statement);
+    } catch (error) {
+      throw new StatementError(i + 1, statement, error);
+    }
+  }
+}
+
+function failure(error: unknown): MigrationResult['error'] {
+  if (error instanceof StatementError) return { statement: error.statement, sql: error.sql, message: error.message };
+  return { statement: 0, sql: '', message: error instanceof Error ? error.message : String(error) };
+}
+
+async function applyUp(client: SqlClient, target: string, migration: Migration): Promise<MigrationResult> {
+  const started = performance.now();
+  const result = (status: MigrationOutcome, error?: MigrationResult['error']): MigrationResult => ({
+    tag: migration.tag,
+    generation: migration.generation,
+    direction: 'up',
+    status,
+    ms: Math.round(performance.now() - started),
+    ...(error ? { error } : {}),
+  });
+  try {
+    const applied = await client.transaction(
+      async (tx) => {
+        await ensureLedger(tx, target);
+        // Another migrator may have applied it while we waited for the lock.
+        if ((await readLedger(tx, target)).some((row) => row.tag === migration.tag)) return false;
+        await runStatements(tx, migration.statements);
+        await recordApplied(tx, target, migration);
+        return true;
+      },
+      { foreignKeysOff: migration.rebuildsTables },
+    );
+    return result(applied ? 'applied' : 'skipped');
+  } catch (error) {
+    return result('failed', failure(error));
+  }
+}
+
+/** Creates the ledger inside the caller's transaction, after taking the target lock. */
+async function ensureLedger(tx: SqlClient, target: string): Promise<void> {
+  await lockTarget(tx, target);
+  await createLedger(tx);
+}
+
+async function migrateDown(
+  client: SqlClient,
+  set: MigrationSet,
+  generations: readonly string[],
+  to: string,
+  base: Omit<MigrateResult, 'ok'>,
+  options: MigrateOptions,
+): Promise<MigrateResult> {
+  const { target } = set;
+  const missing = generations.filter((g) => !set.downs.has(g));
+  if (missing.length > 0) {
+    return {
+      ...base,
+      ok: false,
+      error: {
+        code: 'NO_DOWN_MIGRATION',
+        message: `Cannot go back to ${to}: generation ${missing.join(', ')} of ${target.name} ships no down migration (drizzle/${target.name}/down/<generation>.sql)`,
+      },
+    };
+  }
+  const results: MigrationResult[] = [];
+  for (const [i, generation] of generations.entries()) {
+    const down = set.downs.get(generation) as DownMigration;
+    options.onProgress?.({ done: i, total: generations.length, tag: `down/${generation}` });
+    if (!options.allowDataLoss) {
+      const losses = await dataAtRisk(client, down);
+      if (losses.length > 0) {
+        return {
+          ...base,
+          results,
+          ok: false,
+          error: {
+            code: 'DATA_LOSS',
+            message: `Going back from ${generation} would delete data: ${losses.join('; ')}. Pass --allow-data-loss to do it anyway (take a backup first).`,
+          },
+        };
+      }
+    }
+    const started = performance.now();
+    const own = set.migrations.filter((m) => m.generation === generation);
+    try {
+      await client.transaction(async (tx) => {
+        await lockTarget(tx, target.name);
+        await runStatements(tx, down.statements);
+        for (const m of own) await forgetApplied(tx, target.name, m.tag);
+      });
+      results.push({ tag: `down/${generation}`, generation, direction: 'down', status: 'reverted', ms: Math.round(performance.now() - started) });
+    } catch (error) {
+      const err = failure(error);
+      results.push({ tag: `down/${generation}`, generation, direction: 'down', status: 'failed', ms: Math.round(performance.now() - started), error: err });
+      return { ...base, results, ok: false, error: { code: 'MIGRATION_FAILED', message: `down/${generation} failed at statement ${err?.statement}: ${err?.message}` } };
+    }
+  }
+  return { ...base, results, ok: true, to };
+}
+
+const dropTable = /^drop\s+table\s+(?:if\s+exists\s+)?"?([\w]+)"?/i;
+const dropColumn = /^alter\s+table\s+"?([\w]+)"?\s+drop\s+column\s+(?:if\s+exists\s+)?"?([\w]+)"?/i;
+
+/** Tables (and columns) a down migration drops that still hold rows. */
+async function dataAtRisk(client: SqlClient, down: DownMigration): Promise<string[]> {
+  const existing = new Set(await userTables(client));
+  const risks: string[] = [];
+  for (const statement of down.statements) {
+    const text = statement.replace(/^\s*--.*$/gm, '').trim();
+    const table = dropTable.exec(text)?.[1] ?? dropColumn.exec(text)?.[1];
+    if (!table || !existing.has(table)) continue;
+    const quoted = `"${table.replaceAll('"', '""')}"`;
+    const column = dropColumn.exec(text)?.[2];
+    const where = column ? ` where "${column}" is not null` : '';
+    const [row] = await client.query<{ n: number | string }>(`select count(*) as n from ${quoted}${where}`);
+    const n = Number(row?.n ?? 0);
+    if (n > 0) risks.push(column ? `${n} value(s) in ${table}.${column}` : `${n} row(s) in ${table}`);
+  }
+  return risks;
+}
+
+/** Turns a failed run into the error the CLI and library callers see. */
+export function runErrorToException(result: MigrateResult): ChatstoreError | undefined {
+  return result.error ? new ChatstoreError(result.error.code, result.error.message, { entity: result.target }) : undefined;
+}

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ChatstoreError } from '../errors';
+import { packageRoot } from '../paths';
+import type { Target } from '../targets';
+
+/** One migration file from drizzle-kit's journal, ready to apply. */
+export interface Migration {
+  /** Journal tag, e.g. `0001_phase3` or `0002_phase3__rls`. */
+  readonly tag: string;
+  readonly generation: string;
+  /** Position in the journal (0-based). */
+  readonly index: number;
+  readonly sql: string;
+  readonly sha256: string;
+  readonly statements: readonly string[];
+  /** drizzle-kit wrapped a SQLite table rebuild in `PRAGMA foreign_keys=OFF/ON`. */
+  readonly rebuildsTables: boolean;
+  /** Written by hand (`drizzle-kit generate --custom`): no snapshot change of its own. */
+  readonly custom: boolean;
+}
+
+/** The hand-written SQL that takes a database from a generation back to the one before. */
+export interface DownMigration {
+  readonly generation: string;
+  readonly file: string;
+  readonly sql: string;
+  readonly sha256: string;
+  readonly statements: readonly string[];
+}
+
+export interface MigrationSet {
+  readonly target: Target;
+  readonly dir: string;
+  readonly migrations: readonly Migration[];
+  readonly downs: ReadonlyMap<string, DownMigration>;
+}
+
+export interface JournalEntry {
+  idx: number;
+  tag: string;
+  when: number;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** `0002_phase3__rls` → `phase3`: a tag names its generation, then an optional `__step`. */
+export function generationOfTag(tag: string): string {
+  return tag.replace(/^\d+_/, '').split('__')[0] ?? '';
+}
+
+const breakpoint = '--> statement-breakpoint';
+const foreignKeyPragma = /^PRAGMA\s+foreign_keys\s*=\s*(ON|OFF)\s*;?$/i;
+
+/** Splits a migration at drizzle-kit's breakpoints, dropping comment-only pieces. */
+export function splitStatements(text: string): string[] {
+  return text
+    .split(breakpoint)
+    .map((s) => s.trim())
+    .filter((s) => s.replace(/--.*$/gm, '').trim() !== '');
+}
+
+export function readJournal(dir: string): JournalEntry[] {
+  const file = path.join(dir, 'meta', '_journal.json');
+  if (!existsSync(file)) return [];
+  return (JSON.parse(readFileSync(file, 'utf8')) as { entries: JournalEntry[] }).entries;
+}
+
+/**
+ * Reads a target's committed migrations (journal order) and its down migrations.
+ * `root` defaults to the package root; tests point it at a copy.
+ */
+export function loadMigrations(target: Target, root = packageRoot): MigrationSet {
+  const dir = path.join(root, target.migrationsDir);
+  const known = new Set(target.generations.map((g) => g.name));
+  const migrations = readJournal(dir).map((entry, index): Migration => {
+    const generation = generationOfTag(entry.tag);
+    if (!known.has(generation)) {
+      throw new ChatstoreError(
+        'UNKNOWN_GENERATION',
+        `Migration ${entry.tag} of ${target.name} names generation "${generation}", which is not in src/targets.ts`,
+        { entity: target.name },
+      );
+    }
+    const file = path.join(dir, `${entry.tag}.sql`);
+    if (!existsSync(file)) {
+      throw new ChatstoreError('MISSING_MIGRATION', `Journal of ${target.name} lists ${entry.tag}, but ${file} is missing`, {
+        entity: target.name,
+      });
+    }
+    const sql = readFileSync(file, 'utf8');
+    const all = splitStatements(sql);
+    const statements = all.filter((s) => !foreignKeyPragma.test(s));
+    return {
+      tag: entry.tag,
+      generation,
+      index,
+      sql,
+      sha256: sha256(sql),
+      statements,
+      rebuildsTables: statements.length !== all.length,
+      custom: entry.tag.includes('__'),
+    };
+  });
+  const downs = new Map<string, DownMigration>();
+  for (const { name } of target.generations) {
+    const file = path.join(dir, 'down', `${name}.sql`);
+    if (!existsSync(file)) continue;
+    const sql = readFileSync(file, 'utf8');
+    downs.set(name, { generation: name, file, sql, sha256: sha256(sql), statements: splitStatements(sql) });
+  }
+  return { target, dir, migrations, downs };
+}

@@ -1,0 +1,53 @@
+/**
+ * The one registry of chatstore's targets: every application database, its dialect, and its
+ * generations oldest first. The CLI, the migration engine, `drizzle.config.ts` and
+ * `npm run db:generate` all read it; nothing else lists targets.
+ *
+ * No `import.meta` here: drizzle-kit loads this file through its CommonJS loader.
+ */
+import * as todoPhase2 from './schema/todo/phase2';
+import * as todoPhase3 from './schema/todo/phase3';
+
+export type Dialect = 'postgresql' | 'sqlite';
+
+export interface Generation {
+  /** Name used in migration tags (`0001_phase3`), `--to`, and the ledger. */
+  readonly name: string;
+  /** Schema module path, relative to the package root (for drizzle-kit). */
+  readonly file: string;
+  /** The module's exports (tables, enums), for drizzle-kit's API in `chatstore check`. */
+  readonly schema: Record<string, unknown>;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly dialect: Dialect;
+  /** The seed document under `shared/seeds/` that specifies this target. */
+  readonly seed: string;
+  readonly description: string;
+  readonly generations: readonly Generation[];
+  /** drizzle-kit output folder, relative to the package root. */
+  readonly migrationsDir: string;
+}
+
+function generation(target: string, name: string, schema: Record<string, unknown>, file = name): Generation {
+  return { name, schema, file: `src/schema/${target}/${file}.ts` };
+}
+
+export const targets = {
+  todo: {
+    name: 'todo',
+    dialect: 'postgresql',
+    seed: '004',
+    description: 'Phase III todo chatbot: users, tasks, conversations, messages',
+    generations: [generation('todo', 'phase2', todoPhase2), generation('todo', 'phase3', todoPhase3)],
+    migrationsDir: 'drizzle/todo',
+  },
+} as const satisfies Record<string, Target>;
+
+export type TargetName = keyof typeof targets;
+export const targetNames = Object.keys(targets) as TargetName[];
+
+export function isTargetName(name: string): name is TargetName {
+  return Object.hasOwn(targets, name);
+}
