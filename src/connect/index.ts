@@ -19,11 +19,8 @@ export type { Row, SqlClient } from './sql-client';
 type Targets = typeof targets;
 type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L] ? L : never;
 /** The latest generation's schema module of a target. */
-export type LatestSchema<T extends TargetName> = Last<Targets[T]['generations']> extends { schema: infer S }
-  ? S extends Record<string, unknown>
-    ? S
-    : never
-  : never;
+export type LatestSchema<T extends TargetName> =
+  Last<Targets[T]['generations']> extends { schema: infer S } ? (S extends Record<string, unknown> ? S : never) : never;
 
 /** A drizzle handle on any PostgreSQL driver chatstore supports (postgres.js or PGlite). */
 export type PgDb<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
@@ -67,7 +64,8 @@ export async function connect<T extends TargetName>(
   options: ConnectOptions = {},
 ): Promise<Connection<T>> {
   const definition = targets[target];
-  if (!definition) throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${String(target)}"`, { field: 'target' });
+  if (!definition)
+    throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${String(target)}"`, { field: 'target' });
   const given = location ?? defaultLocation(target, definition.dialect, options.dataDir);
   const parsed = parseLocation(given);
   if (parsed.dialect !== definition.dialect) {
@@ -104,7 +102,11 @@ interface Opened {
   close(): Promise<void>;
 }
 
-async function openLocation(location: Location, schema: Record<string, unknown>, options: ConnectOptions): Promise<Opened> {
+async function openLocation(
+  location: Location,
+  schema: Record<string, unknown>,
+  options: ConnectOptions,
+): Promise<Opened> {
   switch (location.kind) {
     case 'postgres':
       return openPostgres(location.url, schema, options);

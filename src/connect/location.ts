@@ -32,11 +32,16 @@ export function parseLocation(location: string): Location {
   }
   if (name === 'pglite') {
     const rest = trimmed.slice(match[0].length);
-    if (rest === 'memory:' || rest === 'memory://' || rest === '') return { kind: 'pglite', dialect: 'postgresql', dir: null };
+    if (rest === 'memory:' || rest === 'memory://' || rest === '')
+      return { kind: 'pglite', dialect: 'postgresql', dir: null };
     return { kind: 'pglite', dialect: 'postgresql', dir: path.resolve(rest) };
   }
   if (name === 'file' || name === 'sqlite') {
-    return { kind: 'sqlite', dialect: 'sqlite', file: path.resolve(trimmed.slice(match[0].length).replace(/^\/\//, '')) };
+    return {
+      kind: 'sqlite',
+      dialect: 'sqlite',
+      file: path.resolve(trimmed.slice(match[0].length).replace(/^\/\//, '')),
+    };
   }
   throw new ChatstoreError(
     'UNKNOWN_SCHEME',

@@ -51,7 +51,8 @@ export async function expectedSchemas(set: MigrationSet): Promise<ExpectedSchema
     for (const migration of set.migrations) {
       const partial = { ...set, migrations: set.migrations.slice(0, migration.index + 1) };
       const result = await migrate(client, partial, { to: migration.generation });
-      if (!result.ok) throw new Error(`Scratch build of ${set.target.name} failed at ${migration.tag}: ${result.error?.message}`);
+      if (!result.ok)
+        throw new Error(`Scratch build of ${set.target.name} failed at ${migration.tag}: ${result.error?.message}`);
       schemas.push({ through: migration, facts: await introspect(client) });
     }
     return schemas;
@@ -71,7 +72,11 @@ export async function expectedSchemas(set: MigrationSet): Promise<ExpectedSchema
 export async function adopt(client: SqlClient, set: MigrationSet): Promise<AdoptResult> {
   const name = set.target.name;
   const status = await readStatus(client, set);
-  const fail = (code: ErrorCode, message: string, extra: Partial<NonNullable<AdoptResult['error']>> = {}): AdoptResult => ({
+  const fail = (
+    code: ErrorCode,
+    message: string,
+    extra: Partial<NonNullable<AdoptResult['error']>> = {},
+  ): AdoptResult => ({
     target: name,
     ok: false,
     generation: status.generation,
@@ -79,10 +84,16 @@ export async function adopt(client: SqlClient, set: MigrationSet): Promise<Adopt
     error: { code, message, ...extra },
   });
   if (status.managed) {
-    return fail('ALREADY_MANAGED', `${name} is already managed by chatstore (at ${status.generation ?? 'no complete generation'}); use \`chatstore migrate\``);
+    return fail(
+      'ALREADY_MANAGED',
+      `${name} is already managed by chatstore (at ${status.generation ?? 'no complete generation'}); use \`chatstore migrate\``,
+    );
   }
   if (!status.hasTables) {
-    return fail('ADOPT_MISMATCH', `The database of ${name} is empty: nothing to adopt. Run \`chatstore migrate ${name}\` to create it.`);
+    return fail(
+      'ADOPT_MISMATCH',
+      `The database of ${name} is empty: nothing to adopt. Run \`chatstore migrate ${name}\` to create it.`,
+    );
   }
   const live = await introspect(client);
   const expected = await expectedSchemas(set);

@@ -1,8 +1,8 @@
 import type { SqlClient } from '../connect/sql-client';
 import { ChatstoreError, type ErrorCode } from '../errors';
 import type { Target } from '../targets';
-import { createLedger, forgetApplied, type LedgerRow, lockTarget, readLedger, recordApplied } from './ledger';
 import { userTables } from './introspect';
+import { createLedger, forgetApplied, type LedgerRow, lockTarget, readLedger, recordApplied } from './ledger';
 import type { DownMigration, Migration, MigrationSet } from './migrations';
 
 export type MigrationOutcome = 'applied' | 'skipped' | 'failed' | 'reverted';
@@ -115,10 +115,19 @@ function problemMessage(target: string, problems: readonly LedgerProblem[]): Run
  * const result = await migrate(conn.client, loadMigrations(targets.todo));
  * if (!result.ok) console.error(result.error?.message);
  */
-export async function migrate(client: SqlClient, set: MigrationSet, options: MigrateOptions = {}): Promise<MigrateResult> {
+export async function migrate(
+  client: SqlClient,
+  set: MigrationSet,
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
   const { target } = set;
   const status = await readStatus(client, set);
-  const base = { target: target.name, from: status.generation, to: status.generation, results: [] as MigrationResult[] };
+  const base = {
+    target: target.name,
+    from: status.generation,
+    to: status.generation,
+    results: [] as MigrationResult[],
+  };
   const fail = (error: RunError): MigrateResult => ({ ...base, ok: false, error });
   if (status.problems.length > 0) return fail(problemMessage(target.name, status.problems));
   if (!status.managed && status.hasTables) {
@@ -131,10 +140,14 @@ export async function migrate(client: SqlClient, set: MigrationSet, options: Mig
   const to = options.to ?? names.at(-1) ?? '';
   const toIndex = names.indexOf(to);
   if (toIndex < 0) {
-    return fail({ code: 'UNKNOWN_GENERATION', message: `Unknown generation "${to}" for ${target.name}; one of: ${names.join(', ')}` });
+    return fail({
+      code: 'UNKNOWN_GENERATION',
+      message: `Unknown generation "${to}" for ${target.name}; one of: ${names.join(', ')}`,
+    });
   }
   const fromIndex = status.generation === null ? -1 : names.indexOf(status.generation);
-  if (toIndex < fromIndex) return migrateDown(client, set, names.slice(toIndex + 1, fromIndex + 1).reverse(), to, base, options);
+  if (toIndex < fromIndex)
+    return migrateDown(client, set, names.slice(toIndex + 1, fromIndex + 1).reverse(), to, base, options);
 
   const wanted = new Set(names.slice(0, toIndex + 1));
   const todo = status.pending.filter((m) => wanted.has(m.generation));
@@ -148,7 +161,10 @@ export async function migrate(client: SqlClient, set: MigrationSet, options: Mig
         ...base,
         results,
         ok: false,
-        error: { code: 'MIGRATION_FAILED', message: `${migration.tag} failed at statement ${result.error?.statement}: ${result.error?.message}` },
+        error: {
+          code: 'MIGRATION_FAILED',
+          message: `${migration.tag} failed at statement ${result.error?.statement}: ${result.error?.message}`,
+        },
       };
     }
   }
@@ -262,11 +278,32 @@ async function migrateDown(
         await runStatements(tx, down.statements);
         for (const m of own) await forgetApplied(tx, target.name, m.tag);
       });
-      results.push({ tag: `down/${generation}`, generation, direction: 'down', status: 'reverted', ms: Math.round(performance.now() - started) });
+      results.push({
+        tag: `down/${generation}`,
+        generation,
+        direction: 'down',
+        status: 'reverted',
+        ms: Math.round(performance.now() - started),
+      });
     } catch (error) {
       const err = failure(error);
-      results.push({ tag: `down/${generation}`, generation, direction: 'down', status: 'failed', ms: Math.round(performance.now() - started), error: err });
-      return { ...base, results, ok: false, error: { code: 'MIGRATION_FAILED', message: `down/${generation} failed at statement ${err?.statement}: ${err?.message}` } };
+      results.push({
+        tag: `down/${generation}`,
+        generation,
+        direction: 'down',
+        status: 'failed',
+        ms: Math.round(performance.now() - started),
+        error: err,
+      });
+      return {
+        ...base,
+        results,
+        ok: false,
+        error: {
+          code: 'MIGRATION_FAILED',
+          message: `down/${generation} failed at statement ${err?.statement}: ${err?.message}`,
+        },
+      };
     }
   }
   return { ...base, results, ok: true, to };
@@ -295,5 +332,7 @@ async function dataAtRisk(client: SqlClient, down: DownMigration): Promise<strin
 
 /** Turns a failed run into the error the CLI and library callers see. */
 export function runErrorToException(result: MigrateResult): ChatstoreError | undefined {
-  return result.error ? new ChatstoreError(result.error.code, result.error.message, { entity: result.target }) : undefined;
+  return result.error
+    ? new ChatstoreError(result.error.code, result.error.message, { entity: result.target })
+    : undefined;
 }

@@ -103,9 +103,10 @@ async function introspectSqlite(client: SqlClient): Promise<SchemaFacts> {
       const columns = await client.query<Row>(`select name from pragma_index_info(?) order by seqno`, [index.name]);
       const list = columns.map((c) => c.name ?? '<expr>').join(', ');
       if (index.origin === 'c') {
-        const ddl = await client.query<{ sql: string }>(`select sql from sqlite_master where type = 'index' and name = ?`, [
-          index.name,
-        ]);
+        const ddl = await client.query<{ sql: string }>(
+          `select sql from sqlite_master where type = 'index' and name = ?`,
+          [index.name],
+        );
         const where = /\bwhere\b([\s\S]*)$/i.exec(ddl[0]?.sql ?? '')?.[1];
         const def = `${index.unique ? 'unique ' : ''}(${list})${where ? ` where ${normalizeSql(where)}` : ''}`;
         facts.set(`table ${t} / index ${index.name}`, def);
@@ -135,7 +136,11 @@ async function introspectSqlite(client: SqlClient): Promise<SchemaFacts> {
 
 /** Declared SQLite types compare case- and space-insensitively (`VARCHAR(50)` = `varchar( 50 )`). */
 function normalizeType(type: string): string {
-  return type.toLowerCase().replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
+  return type
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/\s*([(),])\s*/g, '$1')
+    .trim();
 }
 
 /** SQL text compared modulo case, identifier quotes and whitespace. */

@@ -63,19 +63,17 @@ export async function recordApplied(
   migration: { tag: string; generation: string; sha256: string },
 ): Promise<void> {
   const p = (n: number) => placeholder(client, n);
-  await client.query(`insert into ${ledgerTable} (target, tag, generation, sha256) values (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})`, [
-    target,
-    migration.tag,
-    migration.generation,
-    migration.sha256,
-  ]);
+  await client.query(
+    `insert into ${ledgerTable} (target, tag, generation, sha256) values (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})`,
+    [target, migration.tag, migration.generation, migration.sha256],
+  );
 }
 
 export async function forgetApplied(client: SqlClient, target: string, tag: string): Promise<void> {
-  await client.query(`delete from ${ledgerTable} where target = ${placeholder(client, 1)} and tag = ${placeholder(client, 2)}`, [
-    target,
-    tag,
-  ]);
+  await client.query(
+    `delete from ${ledgerTable} where target = ${placeholder(client, 1)} and tag = ${placeholder(client, 2)}`,
+    [target, tag],
+  );
 }
 
 /**

@@ -85,9 +85,13 @@ export function loadMigrations(target: Target, root = packageRoot): MigrationSet
     }
     const file = path.join(dir, `${entry.tag}.sql`);
     if (!existsSync(file)) {
-      throw new ChatstoreError('MISSING_MIGRATION', `Journal of ${target.name} lists ${entry.tag}, but ${file} is missing`, {
-        entity: target.name,
-      });
+      throw new ChatstoreError(
+        'MISSING_MIGRATION',
+        `Journal of ${target.name} lists ${entry.tag}, but ${file} is missing`,
+        {
+          entity: target.name,
+        },
+      );
     }
     const sql = readFileSync(file, 'utf8');
     const all = splitStatements(sql);

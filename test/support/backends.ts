@@ -83,7 +83,11 @@ export function sqliteBackend(): Backend {
 export const pgBackends: Backend[] = [pgliteBackend, ...(serverUrl ? [postgresBackend(serverUrl)] : [])];
 
 /** Opens a fresh database of `target` on `backend`, migrated to `to` (default the latest). */
-export async function openMigrated<T extends TargetName>(target: T, backend: Backend, to?: string): Promise<Connection<T>> {
+export async function openMigrated<T extends TargetName>(
+  target: T,
+  backend: Backend,
+  to?: string,
+): Promise<Connection<T>> {
   const conn = await connect(target, await backend.create());
   const result = await migrate(conn.client, loadMigrations(targets[target]), { to });
   if (!result.ok) {

@@ -1,0 +1,295 @@
+import { parseArgs } from 'node:util';
+import { type Connection, connect, redact } from './connect';
+import { ChatstoreError, isChatstoreError } from './errors';
+import { adopt } from './migrate/adopt';
+import { checkTarget } from './migrate/check';
+import { type MigrateResult, migrate, readStatus } from './migrate/engine';
+import { loadMigrations } from './migrate/migrations';
+import { isTargetName, type TargetName, targetNames, targets } from './targets';
+
+/** Exit codes: 0 success, 1 a failure the operator must act on, 2 usage. */
+export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
+
+class UsageError extends Error {}
+
+const help: Record<string, string> = {
+  main: `chatstore — typed data access and safe migrations for conversational-AI databases
+
+Usage:
+  chatstore targets [--json]                         list targets, dialects, generations
+  chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--json]
+  chatstore migrate --all [--json]                   every target's embedded database under ./data/
+  chatstore status  <target> [--db L] [--json]       generation, applied, pending, checksum problems
+  chatstore adopt   <target> --db L [--json]         take over a database created without chatstore
+  chatstore check [--json]                           schema modules and committed migrations agree
+
+A location L is postgres://…, pglite:<dir>, pglite:memory: or a SQLite file path. Without --db,
+PostgreSQL targets use DATABASE_URL when set, otherwise the embedded default under ./data/.
+Exit codes: 0 success, 1 failure (the message says what to do), 2 usage.
+Run \`chatstore <command> --help\` for one command.`,
+  targets: `Usage: chatstore targets [--json]
+
+Lists every target with its dialect, seed and generations (oldest first).`,
+  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--json]
+       chatstore migrate --all [--json]
+
+Applies pending migrations, each in its own transaction, up to generation G (default: latest).
+A G older than the database's generation runs the hand-written down migrations; one that
+would drop data is refused unless --allow-data-loss. A database with tables but no chatstore
+ledger must be adopted first. --all brings every target's embedded database under ./data/
+to its latest generation and prints a status table.`,
+  status: `Usage: chatstore status <target> [--db L] [--json]
+
+Shows the database's generation, applied and pending migrations, and applied migrations whose
+files changed or disappeared. Writes nothing. Exits 1 when there are such problems.`,
+  adopt: `Usage: chatstore adopt <target> --db L [--json]
+
+For a database created without chatstore (e.g. by the seed's SQL): compares its live schema
+(tables, columns, types, nullability, defaults, keys, indexes, checks) with each generation
+and, on an exact match, records that generation's migrations as applied. Otherwise exits 1
+with the differences to the closest generation and writes nothing.`,
+  check: `Usage: chatstore check [--json]
+
+Verifies, for every target, that each generation's schema module equals its committed
+snapshot, each generated migration equals what drizzle-kit derives from the snapshots, and
+hand-written migrations match their recorded checksums. Exits 1 naming each difference.`,
+};
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  progress: boolean;
+}
+
+const defaultIo: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  progress: Boolean(process.stderr.isTTY),
+};
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code.
+ *
+ * @example process.exitCode = await main(['status', 'todo', '--json']);
+ */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.out(help.main ?? '');
+      return command === undefined ? exitCodes.usage : exitCodes.ok;
+    }
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        db: { type: 'string' },
+        to: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
+        'allow-data-loss': { type: 'boolean', default: false },
+        root: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    const text = help[command];
+    if (!text || command === 'main') throw new UsageError(`Unknown command "${command}"`);
+    if (values.help) {
+      io.out(text);
+      return exitCodes.ok;
+    }
+    const json = values.json;
+    const print = (data: unknown, human: () => void) => (json ? io.out(JSON.stringify(data, null, 2)) : human());
+    const progress = io.progress && !json;
+    switch (command) {
+      case 'targets': {
+        const list = targetNames.map((name) => {
+          const t = targets[name];
+          return {
+            name,
+            dialect: t.dialect,
+            seed: t.seed,
+            generations: t.generations.map((g) => g.name),
+            description: t.description,
+          };
+        });
+        print(list, () =>
+          table(
+            io,
+            ['target', 'dialect', 'seed', 'generations'],
+            list.map((t) => [t.name, t.dialect, t.seed, t.generations.join(' → ')]),
+          ),
+        );
+        return exitCodes.ok;
+      }
+      case 'check': {
+        const problems = (await Promise.all(targetNames.map((name) => checkTarget(targets[name], values.root)))).flat();
+        print({ ok: problems.length === 0, problems }, () => {
+          if (problems.length === 0) io.out(`ok: ${targetNames.length} target(s), schema modules and migrations agree`);
+          for (const p of problems) io.err(`${p.target}: ${p.message}`);
+        });
+        return problems.length === 0 ? exitCodes.ok : exitCodes.failure;
+      }
+      case 'migrate':
+        if (values.all) return await migrateAll(io, json, progress);
+        return await withTarget(positionals, values.db, async (name, conn) => {
+          const result = await migrate(conn.client, loadMigrations(targets[name]), {
+            to: values.to,
+            allowDataLoss: values['allow-data-loss'],
+            onProgress: progress ? progressBar(`migrate ${name}`) : undefined,
+          });
+          print(result, () => printMigrateResult(io, result));
+          return result.ok ? exitCodes.ok : exitCodes.failure;
+        });
+      case 'status':
+        return await withTarget(positionals, values.db, async (name, conn) => {
+          const status = await readStatus(conn.client, loadMigrations(targets[name]));
+          const data = { ...status, location: redact(describe(conn)), pending: status.pending.map((m) => m.tag) };
+          print(data, () => {
+            io.out(`${name} at ${data.location}`);
+            io.out(
+              `  generation: ${status.generation ?? (status.hasTables ? 'unmanaged (run adopt)' : 'empty')} (latest ${status.latest})`,
+            );
+            io.out(`  applied:    ${status.applied.map((r) => r.tag).join(', ') || '-'}`);
+            io.out(`  pending:    ${data.pending.join(', ') || '-'}`);
+            for (const p of status.problems)
+              io.err(
+                `  problem: ${p.kind === 'checksum' ? `${p.tag} changed on disk since it was applied` : `${p.tag} is applied but missing on disk`}`,
+              );
+          });
+          return status.problems.length === 0 ? exitCodes.ok : exitCodes.failure;
+        });
+      case 'adopt':
+        if (!values.db) throw new UsageError('adopt needs --db <location>: the database to take over');
+        return await withTarget(positionals, values.db, async (name, conn) => {
+          const result = await adopt(conn.client, loadMigrations(targets[name]));
+          print(result, () => {
+            if (result.ok)
+              io.out(`adopted ${name} at generation ${result.generation}; recorded ${result.recorded.join(', ')}`);
+            else io.err(`adopt ${name} failed: ${result.error?.message}`);
+          });
+          return result.ok ? exitCodes.ok : exitCodes.failure;
+        });
+    }
+    throw new UsageError(`Unknown command "${command}"`);
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      io.err(`${error.message}\n\n${help[command ?? ''] && command !== 'main' ? help[command ?? ''] : help.main}`);
+      return exitCodes.usage;
+    }
+    if (isChatstoreError(error)) {
+      io.err(`error [${error.code}]: ${error.message}`);
+      return error.code === 'UNKNOWN_TARGET' ? exitCodes.usage : exitCodes.failure;
+    }
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return exitCodes.failure;
+  }
+}
+
+async function withTarget(
+  positionals: string[],
+  db: string | undefined,
+  fn: (name: TargetName, conn: Connection) => Promise<number>,
+): Promise<number> {
+  const [name] = positionals;
+  if (!name) throw new UsageError('Missing <target>');
+  if (!isTargetName(name)) {
+    throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${name}"; one of: ${targetNames.join(', ')}`, {
+      field: 'target',
+    });
+  }
+  const location = db ?? (targets[name].dialect === 'postgresql' ? process.env.DATABASE_URL || undefined : undefined);
+  const conn = await connect(name, location);
+  try {
+    return await fn(name, conn as Connection);
+  } finally {
+    await conn.close();
+  }
+}
+
+function describe(conn: Connection): string {
+  const l = conn.location;
+  return l.kind === 'postgres' ? l.url : l.kind === 'pglite' ? `pglite:${l.dir ?? 'memory:'}` : l.file;
+}
+
+async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<number> {
+  const rows: { target: string; location: string; result: MigrateResult }[] = [];
+  for (const name of targetNames) {
+    const conn = await connect(name);
+    try {
+      const result = await migrate(conn.client, loadMigrations(targets[name]), {
+        onProgress: progress ? progressBar(`migrate ${name}`) : undefined,
+      });
+      rows.push({ target: name, location: describe(conn), result });
+    } finally {
+      await conn.close();
+    }
+  }
+  if (json)
+    io.out(
+      JSON.stringify(
+        rows.map((r) => r.result),
+        null,
+        2,
+      ),
+    );
+  else {
+    table(
+      io,
+      ['target', 'database', 'generation', 'applied now', 'status'],
+      rows.map(({ target, location, result }) => [
+        target,
+        location,
+        result.to ?? '-',
+        String(result.results.filter((r) => r.status === 'applied').length),
+        result.ok ? 'ok' : `FAILED: ${result.error?.message}`,
+      ]),
+    );
+  }
+  return rows.every((r) => r.result.ok) ? exitCodes.ok : exitCodes.failure;
+}
+
+function printMigrateResult(io: Io, result: MigrateResult): void {
+  for (const r of result.results) {
+    const line = `  ${r.status.padEnd(8)} ${r.tag} (${r.ms} ms)`;
+    if (r.status === 'failed') {
+      io.err(line);
+      io.err(
+        `    statement ${r.error?.statement}: ${r.error?.message}\n    ${r.error?.sql.split('\n').join('\n    ')}`,
+      );
+    } else io.out(line);
+  }
+  if (result.ok) {
+    const applied = result.results.length;
+    io.out(
+      applied
+        ? `${result.target}: ${result.from ?? 'empty'} → ${result.to}`
+        : `${result.target}: already at ${result.to}`,
+    );
+  } else io.err(`${result.target}: ${result.error?.message}`);
+}
+
+function table(io: Io, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  io.out(line(header));
+  io.out(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) io.out(line(row));
+}
+
+/** A one-line progress bar on stderr, for TTYs only. */
+export function progressBar(label: string) {
+  return ({ done, total, tag }: { done: number; total: number; tag: string }) => {
+    const width = 24;
+    const filled = total === 0 ? width : Math.round((done / total) * width);
+    const text = `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${tag}`;
+    process.stderr.write(done === total ? `${text}\n` : text);
+  };
+}

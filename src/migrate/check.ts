@@ -1,0 +1,117 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  generateDrizzleJson,
+  generateMigration,
+  generateSQLiteDrizzleJson,
+  generateSQLiteMigration,
+} from 'drizzle-kit/api';
+import { packageRoot } from '../paths';
+import type { Target } from '../targets';
+import { generationOfTag, readJournal, sha256 } from './migrations';
+
+/**
+ * Hand-written files (custom migrations, down migrations) are pinned by checksum in this file,
+ * since drizzle-kit cannot regenerate them. `npm run db:generate` records new ones.
+ */
+export const checksumsFile = 'meta/chatstore-checksums.json';
+
+export interface CheckProblem {
+  target: string;
+  message: string;
+}
+
+type Snapshot = Record<string, unknown>;
+
+/** JSON with sorted keys, without the ids that change on every generate. */
+function canonical(snapshot: Snapshot): string {
+  const { id: _id, prevId: _prevId, ...rest } = snapshot;
+  return JSON.stringify(rest, (_key, value) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  );
+}
+
+async function snapshotOf(target: Target, schema: Record<string, unknown>): Promise<Snapshot> {
+  return target.dialect === 'postgresql'
+    ? (generateDrizzleJson(schema) as unknown as Snapshot)
+    : ((await generateSQLiteDrizzleJson(schema)) as unknown as Snapshot);
+}
+
+async function sqlBetween(target: Target, prev: Snapshot, cur: Snapshot): Promise<string[]> {
+  // biome-ignore lint/suspicious/noExplicitAny: drizzle-kit's snapshot types are internal
+  const a = prev as any;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const b = cur as any;
+  return target.dialect === 'postgresql' ? generateMigration(a, b) : generateSQLiteMigration(a, b);
+}
+
+export function readChecksums(dir: string): Record<string, string> {
+  const file = path.join(dir, checksumsFile);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+}
+
+/** Files whose content drizzle-kit cannot regenerate: custom migrations and down migrations. */
+export function handWrittenFiles(target: Target, dir: string): string[] {
+  const custom = readJournal(dir)
+    .filter((e) => e.tag.includes('__'))
+    .map((e) => `${e.tag}.sql`);
+  const downs = target.generations.map((g) => `down/${g.name}.sql`).filter((f) => existsSync(path.join(dir, f)));
+  return [...custom, ...downs];
+}
+
+/**
+ * Verifies that a target's schema modules and committed migrations agree: every generation
+ * has its migration and snapshot, each snapshot equals its schema module, each generated
+ * migration equals what drizzle-kit derives from the snapshots, and hand-written files match
+ * their recorded checksums.
+ */
+export async function checkTarget(target: Target, root = packageRoot): Promise<CheckProblem[]> {
+  const dir = path.join(root, target.migrationsDir);
+  const problems: CheckProblem[] = [];
+  const report = (message: string) => problems.push({ target: target.name, message });
+  const journal = readJournal(dir);
+  let previous = await snapshotOf(target, {});
+  for (const generation of target.generations) {
+    const entries = journal.filter((e) => generationOfTag(e.tag) === generation.name);
+    const own = entries.find((e) => !e.tag.includes('__'));
+    if (!own) {
+      report(`generation ${generation.name} has no migration in ${target.migrationsDir}; run \`npm run db:generate\``);
+      continue;
+    }
+    const schema = await snapshotOf(target, generation.schema);
+    for (const entry of entries) {
+      const snapshotFile = path.join(dir, 'meta', `${String(entry.idx).padStart(4, '0')}_snapshot.json`);
+      if (!existsSync(snapshotFile)) {
+        report(`snapshot of ${entry.tag} is missing (${path.relative(root, snapshotFile)})`);
+        continue;
+      }
+      const snapshot = JSON.parse(readFileSync(snapshotFile, 'utf8')) as Snapshot;
+      if (canonical(snapshot) !== canonical(schema)) {
+        const ahead = await sqlBetween(target, snapshot, schema);
+        report(
+          `${generation.file} differs from the snapshot of ${entry.tag}${ahead.length ? `; the module would need:\n    ${ahead.join('\n    ')}` : ''}\n  Released generations are frozen: revert the edit and add a new generation.`,
+        );
+        continue;
+      }
+      if (entry === own) {
+        const file = path.join(dir, `${entry.tag}.sql`);
+        const expected = (await sqlBetween(target, previous, snapshot)).join('--> statement-breakpoint\n');
+        const actual = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+        if (actual === undefined) report(`${entry.tag}.sql is missing`);
+        else if (actual !== expected)
+          report(`${entry.tag}.sql was edited: it no longer equals what drizzle-kit generates from its snapshots`);
+      }
+      previous = snapshot;
+    }
+  }
+  const checksums = readChecksums(dir);
+  for (const file of handWrittenFiles(target, dir)) {
+    const full = path.join(dir, file);
+    if (!existsSync(full)) report(`${file} is missing`);
+    else if (!checksums[file]) report(`${file} is not recorded in ${checksumsFile}; run \`npm run db:generate\``);
+    else if (checksums[file] !== sha256(readFileSync(full, 'utf8'))) report(`${file} was edited after it was recorded`);
+  }
+  return problems;
+}
