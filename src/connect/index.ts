@@ -95,6 +95,35 @@ export async function connect<T extends TargetName>(
   };
 }
 
+/** A database opened without a target: raw SQL only. For tools and scratch databases. */
+export interface RawConnection {
+  readonly location: Location;
+  readonly client: SqlClient;
+  readonly driver: Connection['driver'];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens any location for raw SQL, without a target's schema or dialect check.
+ *
+ * @example const scratch = await connectRaw('pglite:memory:');
+ */
+export async function connectRaw(location: string, options: ConnectOptions = {}): Promise<RawConnection> {
+  const parsed = parseLocation(location);
+  const { client, driver, close } = await openLocation(parsed, {}, options);
+  let closed = false;
+  return {
+    location: parsed,
+    client,
+    driver,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await close();
+    },
+  };
+}
+
 interface Opened {
   db: unknown;
   client: SqlClient;

@@ -1,7 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import Database from 'better-sqlite3';
-import { pgliteClient, type SqlClient, sqliteClient } from '../connect/sql-client';
+import { connectRaw, type SqlClient } from '../connect';
 import type { ErrorCode } from '../errors';
 import type { Dialect } from '../targets';
 import { migrate, readStatus } from './engine';
@@ -27,20 +24,11 @@ export interface ExpectedSchema {
 }
 
 async function withScratch<T>(dialect: Dialect, fn: (client: SqlClient) => Promise<T>): Promise<T> {
-  if (dialect === 'postgresql') {
-    const pg = await PGlite.create('memory://', { extensions: { vector } });
-    try {
-      return await fn(pgliteClient(pg));
-    } finally {
-      await pg.close();
-    }
-  }
-  const db = new Database(':memory:');
-  db.pragma('foreign_keys = ON');
+  const scratch = await connectRaw(dialect === 'postgresql' ? 'pglite:memory:' : ':memory:');
   try {
-    return await fn(sqliteClient(db));
+    return await fn(scratch.client);
   } finally {
-    db.close();
+    await scratch.close();
   }
 }
 

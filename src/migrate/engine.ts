@@ -2,7 +2,15 @@ import type { SqlClient } from '../connect/sql-client';
 import { ChatstoreError, type ErrorCode } from '../errors';
 import type { Target } from '../targets';
 import { userTables } from './introspect';
-import { createLedger, forgetApplied, type LedgerRow, lockTarget, readLedger, recordApplied } from './ledger';
+import {
+  createLedger,
+  forgetApplied,
+  type LedgerRow,
+  ledgerExists,
+  lockTarget,
+  readLedger,
+  recordApplied,
+} from './ledger';
 import type { DownMigration, Migration, MigrationSet } from './migrations';
 
 export type MigrationOutcome = 'applied' | 'skipped' | 'failed' | 'reverted';
@@ -45,6 +53,8 @@ export interface Status {
   managed: boolean;
   /** Tables other than the ledger exist. */
   hasTables: boolean;
+  /** Tables exist but chatstore's ledger does not: the database was made by other means. */
+  needsAdopt: boolean;
   applied: LedgerRow[];
   pending: Migration[];
   problems: LedgerProblem[];
@@ -61,7 +71,8 @@ export interface MigrateOptions {
 /** Reads the ledger and compares it with the migrations on disk. Writes nothing. */
 export async function readStatus(client: SqlClient, set: MigrationSet): Promise<Status> {
   const { target, migrations } = set;
-  const applied = await readLedger(client, target.name);
+  const ledger = await ledgerExists(client);
+  const applied = ledger ? await readLedger(client, target.name) : [];
   const appliedTags = new Map(applied.map((row) => [row.tag, row]));
   const byTag = new Map(migrations.map((m) => [m.tag, m]));
   const problems: LedgerProblem[] = [];
@@ -71,12 +82,14 @@ export async function readStatus(client: SqlClient, set: MigrationSet): Promise<
     else if (migration.sha256 !== row.sha256)
       problems.push({ kind: 'checksum', tag: row.tag, recorded: row.sha256, onDisk: migration.sha256 });
   }
+  const hasTables = (await userTables(client)).length > 0;
   return {
     target: target.name,
     generation: currentGeneration(target, migrations, appliedTags),
     latest: target.generations.at(-1)?.name ?? '',
     managed: applied.length > 0,
-    hasTables: (await userTables(client)).length > 0,
+    hasTables,
+    needsAdopt: !ledger && hasTables,
     applied,
     pending: migrations.filter((m) => !appliedTags.has(m.tag)),
     problems,
@@ -130,7 +143,7 @@ export async function migrate(
   };
   const fail = (error: RunError): MigrateResult => ({ ...base, ok: false, error });
   if (status.problems.length > 0) return fail(problemMessage(target.name, status.problems));
-  if (!status.managed && status.hasTables) {
+  if (status.needsAdopt) {
     return fail({
       code: 'NEEDS_ADOPT',
       message: `The database of ${target.name} has tables but no chatstore ledger. Run \`chatstore adopt ${target.name}\` first: it identifies the generation and takes the database over.`,
@@ -273,11 +286,14 @@ async function migrateDown(
     const started = performance.now();
     const own = set.migrations.filter((m) => m.generation === generation);
     try {
-      await client.transaction(async (tx) => {
-        await lockTarget(tx, target.name);
-        await runStatements(tx, down.statements);
-        for (const m of own) await forgetApplied(tx, target.name, m.tag);
-      });
+      await client.transaction(
+        async (tx) => {
+          await lockTarget(tx, target.name);
+          await runStatements(tx, down.statements);
+          for (const m of own) await forgetApplied(tx, target.name, m.tag);
+        },
+        { foreignKeysOff: down.rebuildsTables },
+      );
       results.push({
         tag: `down/${generation}`,
         generation,
@@ -309,17 +325,20 @@ async function migrateDown(
   return { ...base, results, ok: true, to };
 }
 
-const dropTable = /^drop\s+table\s+(?:if\s+exists\s+)?"?([\w]+)"?/i;
-const dropColumn = /^alter\s+table\s+"?([\w]+)"?\s+drop\s+column\s+(?:if\s+exists\s+)?"?([\w]+)"?/i;
+const dropTable = /^drop\s+table\s+(?:if\s+exists\s+)?[`"]?(\w+)[`"]?/i;
+const renameTo = /^alter\s+table\s+\S+\s+rename\s+to\s+[`"]?(\w+)[`"]?/i;
+const dropColumn = /^alter\s+table\s+[`"]?(\w+)[`"]?\s+drop\s+column\s+(?:if\s+exists\s+)?[`"]?(\w+)[`"]?/i;
 
 /** Tables (and columns) a down migration drops that still hold rows. */
 async function dataAtRisk(client: SqlClient, down: DownMigration): Promise<string[]> {
   const existing = new Set(await userTables(client));
+  const statements = down.statements.map((s) => s.replace(/^\s*--.*$/gm, '').trim());
+  // A table rebuilt (copied, dropped, the copy renamed into its place) keeps its rows.
+  const rebuilt = new Set(statements.map((s) => renameTo.exec(s)?.[1]).filter(Boolean));
   const risks: string[] = [];
-  for (const statement of down.statements) {
-    const text = statement.replace(/^\s*--.*$/gm, '').trim();
+  for (const text of statements) {
     const table = dropTable.exec(text)?.[1] ?? dropColumn.exec(text)?.[1];
-    if (!table || !existing.has(table)) continue;
+    if (!table || !existing.has(table) || (rebuilt.has(table) && dropTable.test(text))) continue;
     const quoted = `"${table.replaceAll('"', '""')}"`;
     const column = dropColumn.exec(text)?.[2];
     const where = column ? ` where "${column}" is not null` : '';

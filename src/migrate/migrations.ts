@@ -28,6 +28,7 @@ export interface DownMigration {
   readonly sql: string;
   readonly sha256: string;
   readonly statements: readonly string[];
+  readonly rebuildsTables: boolean;
 }
 
 export interface MigrationSet {
@@ -75,11 +76,10 @@ export function loadMigrations(target: Target, root = packageRoot): MigrationSet
   const dir = path.join(root, target.migrationsDir);
   const known = new Set(target.generations.map((g) => g.name));
   const migrations = readJournal(dir).map((entry, index): Migration => {
-    const generation = generationOfTag(entry.tag);
-    if (!known.has(generation)) {
+    if (!known.has(generationOfTag(entry.tag))) {
       throw new ChatstoreError(
         'UNKNOWN_GENERATION',
-        `Migration ${entry.tag} of ${target.name} names generation "${generation}", which is not in src/targets.ts`,
+        `Migration ${entry.tag} of ${target.name} names generation "${generationOfTag(entry.tag)}", which is not in src/targets.ts`,
         { entity: target.name },
       );
     }
@@ -93,26 +93,33 @@ export function loadMigrations(target: Target, root = packageRoot): MigrationSet
         },
       );
     }
-    const sql = readFileSync(file, 'utf8');
-    const all = splitStatements(sql);
-    const statements = all.filter((s) => !foreignKeyPragma.test(s));
-    return {
-      tag: entry.tag,
-      generation,
-      index,
-      sql,
-      sha256: sha256(sql),
-      statements,
-      rebuildsTables: statements.length !== all.length,
-      custom: entry.tag.includes('__'),
-    };
+    return migrationFromSql(entry.tag, index, readFileSync(file, 'utf8'));
   });
   const downs = new Map<string, DownMigration>();
   for (const { name } of target.generations) {
     const file = path.join(dir, 'down', `${name}.sql`);
     if (!existsSync(file)) continue;
-    const sql = readFileSync(file, 'utf8');
-    downs.set(name, { generation: name, file, sql, sha256: sha256(sql), statements: splitStatements(sql) });
+    downs.set(name, downFromSql(name, file, readFileSync(file, 'utf8')));
   }
   return { target, dir, migrations, downs };
+}
+
+/**
+ * Statements to run, without drizzle-kit's `PRAGMA foreign_keys` lines: those are no-ops
+ * inside a transaction, so the engine switches foreign keys off around it instead.
+ */
+function parseSql(sql: string) {
+  const all = splitStatements(sql);
+  const statements = all.filter((s) => !foreignKeyPragma.test(s));
+  return { sql, sha256: sha256(sql), statements, rebuildsTables: statements.length !== all.length };
+}
+
+/** A migration from its tag, journal position and SQL text. */
+export function migrationFromSql(tag: string, index: number, sql: string): Migration {
+  return { tag, generation: generationOfTag(tag), index, custom: tag.includes('__'), ...parseSql(sql) };
+}
+
+/** A down migration from its generation, file and SQL text. */
+export function downFromSql(generation: string, file: string, sql: string): DownMigration {
+  return { generation, file, ...parseSql(sql) };
 }
