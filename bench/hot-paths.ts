@@ -1,44 +1,111 @@
 /**
- * The four todo hot paths, each as a pair: the chatstore call and the same SQL through the
- * raw driver. Inputs are drawn before timing so both sides of an iteration get the same one.
+ * The four todo hot paths, each as a pair: the chatstore repository call and the same SQL
+ * through the raw driver. The raw side's SQL text is captured from the repository itself
+ * (one call through a logging drizzle handle on the same driver), and its parameters are
+ * checked against the captured ones before timing, so both sides run the same statement.
+ * Inputs are drawn before timing; both sides of an iteration get the same one.
  */
-import { asc, desc, eq, sql } from 'drizzle-orm';
-import { conversationMetadata, conversations, messages } from '../src/schema/todo';
-import type { BenchBackend, RawDriver, TodoDb } from './backends';
-import { type Dataset, freshMessage, prng } from './data';
+import {
+  appendMessage,
+  listConversations,
+  loadConversationHistory,
+  type NewMessageInput,
+  type TodoDb,
+  touchConversation,
+} from '../src/repositories/todo';
+import type { BenchBackend } from './backends';
+import { type ConversationPlan, type Dataset, freshMessage, prng } from './data';
 
 export const chatstoreSide =
-  'drizzle prepared statements built in bench/hot-paths.ts (src/repositories/todo not available yet)';
-
-/** A drizzle handle that logs every statement (used by the repository version of this file). */
-export type CaptureDb = (log: { text: string; params: unknown[] }[]) => TodoDb;
+  "the repository functions of src/repositories/todo (`loadConversationHistory`, `listConversations`, `appendMessage`, `touchConversation`), zod input parsing included, on `connect()`'s handle";
 
 export interface HotPath {
   readonly name: string;
-  /** The SQL statements the raw side runs (for the report). */
+  /** The SQL the raw side runs (captured from the repository in `check`). */
   readonly statements: readonly string[];
   chatstore(iteration: number): Promise<unknown>;
   raw(iteration: number): Promise<unknown>;
-  /** Checks once, untimed, that both sides return the same thing for one input. */
+  /** Untimed: captures the repository's SQL, checks the raw parameters match, compares one result. */
   check(): Promise<void>;
 }
 
-interface AppendInput {
-  conversationId: string;
-  userId: string;
-  role: 'user' | 'assistant';
-  content: string;
-  toolUsed: string | null;
-  actionTaken: string | null;
+interface Captured {
+  text: string;
+  params: unknown[];
 }
 
-function inputs(data: Dataset, count: number, seed: number) {
+/** A drizzle handle on the backend's driver that records every statement instead of timing it. */
+export type CaptureDb = (log: Captured[]) => TodoDb;
+
+const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
+
+function rowCount(result: unknown): number | undefined {
+  if (Array.isArray(result)) return result.length;
+  const rows = (result as { rows?: unknown[] } | undefined)?.rows;
+  return rows?.length;
+}
+
+interface PairSpec<I> {
+  name: string;
+  inputs: readonly I[];
+  chatstore(db: TodoDb, input: I): Promise<unknown>;
+  /** The raw parameters, in the order of the repository's statement. */
+  params(input: I): unknown[];
+  /** How many rows the raw result should have given the chatstore result (for the check). */
+  expectedRows?(chatstoreResult: unknown): number;
+}
+
+function pair<I>(backend: BenchBackend, capture: CaptureDb, spec: PairSpec<I>): HotPath {
+  const db = backend.conn.db as unknown as TodoDb;
+  const statements: string[] = [];
+  let text = '';
+  return {
+    name: spec.name,
+    statements,
+    chatstore: (i) => spec.chatstore(db, at(spec.inputs, i)),
+    raw: (i) => {
+      const input = at(spec.inputs, i);
+      return backend.raw.query(text, spec.params(input));
+    },
+    async check() {
+      const log: Captured[] = [];
+      const input = at(spec.inputs, 0);
+      await spec.chatstore(capture(log), input);
+      if (log.length !== 1)
+        throw new Error(`${spec.name}: the repository ran ${log.length} statements, the bench expects 1`);
+      const [captured] = log as [Captured];
+      const params = spec.params(input);
+      if (JSON.stringify(captured.params) !== JSON.stringify(params)) {
+        throw new Error(
+          `${spec.name}: the repository's parameters ${JSON.stringify(captured.params)} differ from the raw side's ${JSON.stringify(params)}; update bench/hot-paths.ts`,
+        );
+      }
+      text = captured.text;
+      statements.push(text);
+      const mine = await spec.chatstore(db, at(spec.inputs, 1));
+      const theirs = await backend.raw.query(text, spec.params(at(spec.inputs, 1)));
+      const expected = spec.expectedRows ? spec.expectedRows(mine) : rowCount(mine);
+      if (expected !== rowCount(theirs))
+        throw new Error(`${spec.name}: chatstore gave ${expected} rows, raw ${rowCount(theirs)}`);
+    },
+  };
+}
+
+/**
+ * Builds the hot paths of a backend with `count` inputs (timed iterations + warm-up).
+ */
+export function hotPaths(
+  backend: BenchBackend,
+  capture: CaptureDb,
+  data: Dataset,
+  count: number,
+  seed: number,
+): HotPath[] {
   const rand = prng(seed);
-  const conversation = () =>
-    data.conversations[Math.floor(rand() * data.conversations.length)] as Dataset['conversations'][number];
-  const conversationIds = Array.from({ length: count }, () => conversation().id);
-  const userIds = Array.from({ length: count }, () => data.userIds[Math.floor(rand() * data.userIds.length)] as string);
-  const appends = Array.from({ length: count }, (): AppendInput => {
+  const conversation = () => data.conversations[Math.floor(rand() * data.conversations.length)] as ConversationPlan;
+  const loads = Array.from({ length: count }, conversation);
+  const users = Array.from({ length: count }, () => data.userIds[Math.floor(rand() * data.userIds.length)] as string);
+  const appends = Array.from({ length: count }, (): NewMessageInput => {
     const c = conversation();
     const m = freshMessage(rand);
     return {
@@ -50,157 +117,52 @@ function inputs(data: Dataset, count: number, seed: number) {
       actionTaken: m.action,
     };
   });
-  return { conversationIds, userIds, appends };
-}
-
-const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
-
-function sameLength(name: string, a: unknown, b: unknown): void {
-  const n = (x: unknown) => (Array.isArray(x) ? x.length : (x as { rows?: unknown[] })?.rows?.length);
-  if (n(a) !== n(b)) throw new Error(`${name}: chatstore returned ${n(a)} rows, raw ${n(b)}`);
-}
-
-/**
- * Builds the hot paths of a backend. `count` inputs are drawn (iterations + warm-up); the
- * chatstore side calls drizzle prepared statements built once on the handle.
- */
-export function hotPaths(
-  backend: BenchBackend,
-  _capture: CaptureDb,
-  data: Dataset,
-  count: number,
-  seed: number,
-): HotPath[] {
-  const { db } = backend.conn;
-  const raw: RawDriver = backend.raw;
-  const input = inputs(data, count, seed);
-
-  const loadQuery = db
-    .select()
-    .from(messages)
-    .where(eq(messages.conversationId, sql.placeholder('conversationId')))
-    .orderBy(asc(messages.createdAt))
-    .limit(20);
-  const load = loadQuery.prepare('bench_load_history');
-  const loadText = loadQuery.toSQL().sql;
-
-  const listQuery = db
-    .select()
-    .from(conversations)
-    .where(eq(conversations.userId, sql.placeholder('userId')))
-    .orderBy(desc(conversations.updatedAt));
-  const list = listQuery.prepare('bench_list_conversations');
-  const listText = listQuery.toSQL().sql;
-
-  const touchQuery = db
-    .update(conversations)
-    .set({ updatedAt: sql`now()` })
-    .where(eq(conversations.id, sql.placeholder('conversationId')))
-    .returning();
-  const touch = touchQuery.prepare('bench_touch_conversation');
-  const touchText = touchQuery.toSQL().sql;
-
-  const insertText = db
-    .insert(messages)
-    .values({
-      conversationId: sql.placeholder('conversationId'),
-      userId: sql.placeholder('userId'),
-      role: sql.placeholder('role'),
-      content: sql.placeholder('content'),
-      toolUsed: sql.placeholder('toolUsed'),
-      actionTaken: sql.placeholder('actionTaken'),
-    })
-    .returning()
-    .toSQL().sql;
-  const bumpUpdated = db
-    .update(conversations)
-    .set({ updatedAt: sql`now()` })
-    .where(eq(conversations.id, sql.placeholder('conversationId')));
-  const bumpUpdatedText = bumpUpdated.toSQL().sql;
-  const countersText = db
-    .update(conversationMetadata)
-    .set({
-      messageCount: sql`${conversationMetadata.messageCount} + 1`,
-      taskCountCreated: sql`${conversationMetadata.taskCountCreated} + ${sql.placeholder('created')}`,
-    })
-    .where(eq(conversationMetadata.conversationId, sql.placeholder('conversationId')))
-    .toSQL().sql;
-
-  const appendChatstore = (a: AppendInput) =>
-    db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(messages)
-        .values({
-          conversationId: a.conversationId,
-          userId: a.userId,
-          role: a.role,
-          content: a.content,
-          toolUsed: a.toolUsed,
-          actionTaken: a.actionTaken,
-        })
-        .returning();
-      await tx.update(conversations).set({ updatedAt: sql`now()` }).where(eq(conversations.id, a.conversationId));
-      await tx
-        .update(conversationMetadata)
-        .set({
-          messageCount: sql`${conversationMetadata.messageCount} + 1`,
-          taskCountCreated: sql`${conversationMetadata.taskCountCreated} + ${a.toolUsed === 'add_task' ? 1 : 0}`,
-        })
-        .where(eq(conversationMetadata.conversationId, a.conversationId));
-      return row;
-    });
-  const appendRaw = (a: AppendInput) =>
-    raw.transaction(async (tx) => {
-      const row = await tx.query(insertText, [
-        a.conversationId,
-        a.userId,
-        a.role,
-        a.content,
-        a.toolUsed,
-        a.actionTaken,
-      ]);
-      await tx.query(bumpUpdatedText, [a.conversationId]);
-      await tx.query(countersText, [a.toolUsed === 'add_task' ? 1 : 0, a.conversationId]);
-      return row;
-    });
+  const touches = Array.from({ length: count }, conversation);
+  const historyLimit = 20;
+  const listLimit = 50;
 
   return [
-    {
+    pair(backend, capture, {
       name: 'load last 20 messages',
-      statements: [loadText],
-      chatstore: (i) => load.execute({ conversationId: at(input.conversationIds, i) }),
-      raw: (i) => raw.query(loadText, [at(input.conversationIds, i), 20]),
-      async check() {
-        sameLength(this.name, await this.chatstore(0), await this.raw(0));
+      inputs: loads,
+      chatstore: (db, c) =>
+        loadConversationHistory(db, { conversationId: c.id, userId: c.userId, limit: historyLimit }),
+      // The repository asks for one row more to know whether another page exists.
+      params: (c) => [c.id, c.userId, historyLimit + 1],
+      expectedRows: (page) => {
+        const p = page as { messages: unknown[]; nextCursor: string | null };
+        return p.messages.length + (p.nextCursor === null ? 0 : 1);
       },
-    },
-    {
+    }),
+    pair(backend, capture, {
       name: "list a user's conversations",
-      statements: [listText],
-      chatstore: (i) => list.execute({ userId: at(input.userIds, i) }),
-      raw: (i) => raw.query(listText, [at(input.userIds, i)]),
-      async check() {
-        sameLength(this.name, await this.chatstore(0), await this.raw(0));
-      },
-    },
-    {
+      inputs: users,
+      chatstore: (db, userId) => listConversations(db, { userId, limit: listLimit }),
+      params: (userId) => [userId, listLimit],
+    }),
+    pair(backend, capture, {
       name: 'append a message',
-      statements: [insertText, bumpUpdatedText, countersText],
-      chatstore: (i) => appendChatstore(at(input.appends, i)),
-      raw: (i) => appendRaw(at(input.appends, i)),
-      async check() {
-        await this.chatstore(0);
-        await this.raw(0);
-      },
-    },
-    {
+      inputs: appends,
+      chatstore: (db, m) => appendMessage(db, m),
+      params: (m) => [
+        m.conversationId,
+        m.userId,
+        m.userId,
+        m.role,
+        m.content,
+        m.toolUsed ?? null,
+        m.actionTaken ?? null,
+        m.toolUsed === 'add_task' ? 1 : 0,
+        m.toolUsed === 'complete_task' ? 1 : 0,
+      ],
+      expectedRows: () => 1,
+    }),
+    pair(backend, capture, {
       name: 'update a conversation',
-      statements: [touchText],
-      chatstore: (i) => touch.execute({ conversationId: at(input.conversationIds, i) }),
-      raw: (i) => raw.query(touchText, [at(input.conversationIds, i)]),
-      async check() {
-        sameLength(this.name, await this.chatstore(0), await this.raw(0));
-      },
-    },
+      inputs: touches,
+      chatstore: (db, c) => touchConversation(db, { conversationId: c.id, userId: c.userId }),
+      params: (c) => [c.id, c.userId],
+      expectedRows: () => 1,
+    }),
   ];
 }
