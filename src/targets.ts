@@ -30,7 +30,12 @@ export interface Target {
   readonly migrationsDir: string;
 }
 
-function generation(target: string, name: string, schema: Record<string, unknown>, file = name): Generation {
+function generation<S extends Record<string, unknown>>(
+  target: string,
+  name: string,
+  schema: S,
+  file = name,
+): Generation & { readonly schema: S } {
   return { name, schema, file: `src/schema/${target}/${file}.ts` };
 }
 

@@ -13,12 +13,10 @@ export type TodoSchema = typeof schema;
 /** A drizzle handle typed with the todo schema, e.g. `drizzle({ client, schema })`. */
 export type TypedTodoDb = PgDb<TodoSchema>;
 /**
- * What repository functions accept: any drizzle PostgreSQL handle (PGlite or postgres.js),
- * `TypedTodoDb`, `connect('todo')`'s `db`, or a transaction opened on any of them. Loose on
- * the schema parameter because repositories use only the core query builder (never
- * `db.query`), and because `connect()` currently types its handle with `Record<string, unknown>`.
+ * What repository functions accept: `connect('todo')`'s `db` (PGlite or postgres.js), any
+ * drizzle PostgreSQL handle made with the todo schema, or a transaction opened on one.
  */
-export type TodoDb = PgDb<Record<string, unknown>>;
+export type TodoDb = TypedTodoDb;
 /** A transaction on a handle with schema `S`; usable wherever a `TodoDb` is. */
 export type TodoTx<S extends Record<string, unknown> = TodoSchema> = PgTransaction<
   PgQueryResultHKT,

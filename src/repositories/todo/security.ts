@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { PgDb } from '../../connect';
 import { parseInput } from '../shared';
-import { mapped, type TodoTx } from './internal';
+import { mapped, type TodoSchema, type TodoTx } from './internal';
 import { UserId } from './users';
 
 export const AsUserOptions = z.object({
@@ -32,7 +32,7 @@ export type AsUserOptions = z.input<typeof AsUserOptions>;
  * @example
  * const mine = await asUser(db, 'u1', (tx) => listConversations(tx, { userId: 'u1' }), { role: 'chatstore_app' });
  */
-export async function asUser<T, S extends Record<string, unknown> = Record<string, unknown>>(
+export async function asUser<T, S extends Record<string, unknown> = TodoSchema>(
   db: PgDb<S>,
   userId: string,
   fn: (tx: TodoTx<S>) => Promise<T>,
