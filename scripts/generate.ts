@@ -21,11 +21,26 @@ for (const target of Object.values(targets)) {
     const tags = readJournal(dir).map((e) => e.tag);
     if (tags.some((tag) => tag.replace(/^\d+_/, '') === generation.name)) continue;
     console.log(`${target.name}: generating ${generation.name}`);
+    const env = { ...process.env, CHATSTORE_TARGET: target.name, CHATSTORE_GENERATION: generation.name };
     execFileSync('npx', ['drizzle-kit', 'generate', '--name', generation.name], {
       cwd: packageRoot,
       stdio: 'inherit',
-      env: { ...process.env, CHATSTORE_TARGET: target.name, CHATSTORE_GENERATION: generation.name },
+      env,
     });
+    if (readJournal(dir).length === tags.length) {
+      // No schema change (a version kept aligned): a marker migration records the generation.
+      const name = `${generation.name}__unchanged`;
+      execFileSync('npx', ['drizzle-kit', 'generate', '--custom', '--name', name], {
+        cwd: packageRoot,
+        stdio: 'inherit',
+        env,
+      });
+      const entry = readJournal(dir).at(-1);
+      writeFileSync(
+        path.join(dir, `${entry?.tag}.sql`),
+        `-- ${target.name} ${generation.name}: no schema change; this marker records the generation in the ledger.\n`,
+      );
+    }
   }
   const checksums = readChecksums(dir);
   let added = 0;

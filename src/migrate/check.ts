@@ -63,9 +63,9 @@ export function handWrittenFiles(target: Target, dir: string): string[] {
 
 /**
  * Verifies that a target's schema modules and committed migrations agree: every generation
- * has its migration and snapshot, each snapshot equals its schema module, each generated
- * migration equals what drizzle-kit derives from the snapshots, and hand-written files match
- * their recorded checksums.
+ * has a migration, every migration its snapshot; a generated migration equals what drizzle-kit
+ * derives from the snapshots, a hand-written one leaves the snapshot unchanged; each schema
+ * module equals the snapshot its generation ends at; hand-written files match their checksums.
  */
 export async function checkTarget(target: Target, root = packageRoot): Promise<CheckProblem[]> {
   const dir = path.join(root, target.migrationsDir);
@@ -75,12 +75,10 @@ export async function checkTarget(target: Target, root = packageRoot): Promise<C
   let previous = await snapshotOf(target, {});
   for (const generation of target.generations) {
     const entries = journal.filter((e) => generationOfTag(e.tag) === generation.name);
-    const own = entries.find((e) => !e.tag.includes('__'));
-    if (!own) {
+    if (entries.length === 0) {
       report(`generation ${generation.name} has no migration in ${target.migrationsDir}; run \`npm run db:generate\``);
       continue;
     }
-    const schema = await snapshotOf(target, generation.schema);
     for (const entry of entries) {
       const snapshotFile = path.join(dir, 'meta', `${String(entry.idx).padStart(4, '0')}_snapshot.json`);
       if (!existsSync(snapshotFile)) {
@@ -88,14 +86,13 @@ export async function checkTarget(target: Target, root = packageRoot): Promise<C
         continue;
       }
       const snapshot = JSON.parse(readFileSync(snapshotFile, 'utf8')) as Snapshot;
-      if (canonical(snapshot) !== canonical(schema)) {
-        const ahead = await sqlBetween(target, snapshot, schema);
-        report(
-          `${generation.file} differs from the snapshot of ${entry.tag}${ahead.length ? `; the module would need:\n    ${ahead.join('\n    ')}` : ''}\n  Released generations are frozen: revert the edit and add a new generation.`,
-        );
-        continue;
-      }
-      if (entry === own) {
+      if (entry.tag.includes('__')) {
+        if (canonical(snapshot) !== canonical(previous)) {
+          report(
+            `${entry.tag} is hand-written but its snapshot changes the schema; schema changes belong in generated migrations`,
+          );
+        }
+      } else {
         const file = path.join(dir, `${entry.tag}.sql`);
         const expected = (await sqlBetween(target, previous, snapshot)).join('--> statement-breakpoint\n');
         const actual = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
@@ -104,6 +101,14 @@ export async function checkTarget(target: Target, root = packageRoot): Promise<C
           report(`${entry.tag}.sql was edited: it no longer equals what drizzle-kit generates from its snapshots`);
       }
       previous = snapshot;
+    }
+    const schema = await snapshotOf(target, generation.schema);
+    if (canonical(previous) !== canonical(schema)) {
+      const ahead = await sqlBetween(target, previous, schema);
+      const last = entries.at(-1)?.tag;
+      report(
+        `${generation.file} differs from the snapshot of ${last}${ahead.length ? `; the module would need:\n    ${ahead.join('\n    ')}` : ''}\n  Released generations are frozen: revert the edit and add a new generation.`,
+      );
     }
   }
   const checksums = readChecksums(dir);

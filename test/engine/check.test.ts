@@ -43,7 +43,7 @@ describe('chatstore check', () => {
     };
     const problems = await checkTarget(edited);
     expect(problems.map((p) => p.message).join('\n')).toMatch(
-      /phase3\.ts differs from the snapshot of 0001_phase3[\s\S]*CREATE TABLE "ratings"/,
+      /phase3\.ts differs from the snapshot of 0002_phase3__rls[\s\S]*CREATE TABLE "ratings"/,
     );
   });
 
