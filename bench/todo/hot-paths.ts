@@ -12,7 +12,7 @@ import {
   type NewMessageInput,
   type TodoDb,
   touchConversation,
-} from '../src/repositories/todo';
+} from '../../src/repositories/todo';
 import type { BenchBackend } from './backends';
 import { type ConversationPlan, type Dataset, freshMessage, prng } from './data';
 

@@ -109,7 +109,7 @@ const floors: Record<BackendResult['backend'], string> = {
 
 export function markdown(info: RunInfo, results: BackendResult[], notes: readonly string[]): string {
   const out: string[] = [
-    '# Benchmarks: todo hot paths and bulk import',
+    '## todo: hot paths and bulk import',
     '',
     `Measured ${info.date} by \`npm run bench\` (whole run ${Math.round(info.seconds)} s).`,
     '',
@@ -124,7 +124,7 @@ export function markdown(info: RunInfo, results: BackendResult[], notes: readonl
     '',
   ];
   for (const r of results) {
-    out.push(`## ${r.backend === 'postgres' ? 'PostgreSQL server' : 'PGlite'} — ${r.server}`, '');
+    out.push(`### ${r.backend === 'postgres' ? 'PostgreSQL server' : 'PGlite'} — ${r.server}`, '');
     out.push(`Database: ${r.where}. Chatstore side: ${r.chatstoreSide}. Raw floor: ${floors[r.backend]}.`, '');
     out.push(markdownTable(r), '');
     for (const line of importLines(r)) out.push(`- ${line}`);
@@ -135,7 +135,7 @@ export function markdown(info: RunInfo, results: BackendResult[], notes: readonl
     out.push('</details>', '');
   }
   out.push(
-    '## Method',
+    '### Method',
     '',
     '- **Floor baseline.** The raw side is the fastest call of the same SQL on each driver (see docs/DESIGN "Benchmarks: what the raw driver means"): postgres.js prepared in array mode, PGlite `query`. It runs on the same driver instance as the chatstore side (`db.$client`), so connection, type parsers and process are shared; only the layer on top differs.',
     '- **Interleaving.** Each iteration calls both sides back to back on the same input (a random conversation or user drawn before timing), alternating which goes first, so drift (GC, autovacuum, checkpoints, CPU frequency) and cache warmth fall on both alike. Warm-up iterations use other inputs and are not timed.',
@@ -146,6 +146,6 @@ export function markdown(info: RunInfo, results: BackendResult[], notes: readonl
     '- Scale down for a quick run: `BENCH_MESSAGES=100000 BENCH_ITERATIONS=1000 npm run bench` (RESULTS.md is rewritten only by full-size runs or with `BENCH_WRITE_RESULTS=1`). `BENCH_PGLITE=memory|skip`, `DATABASE_URL` adds the server.',
     '',
   );
-  if (notes.length > 0) out.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
+  if (notes.length > 0) out.push('### Notes', '', ...notes.map((n) => `- ${n}`), '');
   return out.join('\n');
 }
