@@ -1,0 +1,93 @@
+/** The `chatstore` CLI: exit codes 0/1/2, `--json`, `--help`, and a full adopt → migrate → down session. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli';
+import { connectRaw } from '../../src/connect';
+import { readFixture, runScript } from '../support/fixtures';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'chatstore-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), progress: false });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('chatstore CLI', () => {
+  it('lists targets as a table and as JSON', async () => {
+    const table = await run('targets');
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/todo\s+postgresql\s+004\s+phase2 → phase3/);
+    const json = await run('targets', '--json');
+    expect(JSON.parse(json.out)).toContainEqual(
+      expect.objectContaining({ name: 'todo', generations: ['phase2', 'phase3'] }),
+    );
+  });
+
+  it('exits 2 on usage errors and prints help', async () => {
+    expect((await run()).code).toBe(2);
+    expect((await run('frobnicate')).code).toBe(2);
+    expect((await run('migrate')).err).toContain('Missing <target>');
+    expect((await run('migrate', 'nope')).code).toBe(2);
+    expect((await run('adopt', 'todo')).err).toContain('adopt needs --db');
+    expect((await run('status', 'todo', '--bogus')).code).toBe(2);
+    for (const verb of ['targets', 'migrate', 'status', 'adopt', 'check']) {
+      const help = await run(verb, '--help');
+      expect(help.code).toBe(0);
+      expect(help.out).toContain(`Usage: chatstore ${verb}`);
+    }
+  });
+
+  it('exits 1 with a clear message on failures the operator must act on', async () => {
+    const db = `pglite:${path.join(dir, 'fail')}`;
+    const unknown = await run('migrate', 'todo', '--db', db, '--to', 'phase9');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('Unknown generation "phase9" for todo; one of: phase2, phase3');
+    const wrongDialect = await run('status', 'todo', '--db', path.join(dir, 'x.db'));
+    expect(wrongDialect.code).toBe(1);
+    expect(wrongDialect.err).toContain('[DIALECT_MISMATCH]');
+  });
+
+  it('adopts a hand-made database, migrates it, reports status, and refuses a lossy down step', async () => {
+    const location = `pglite:${path.join(dir, 'legacy')}`;
+    const legacy = await connectRaw(location);
+    await runScript(legacy.client, readFixture('todo/phase2.sql'));
+    await legacy.client.query(`insert into users (id, email) values ('u1', 'u1@example.com')`);
+    await legacy.close();
+
+    const refused = await run('migrate', 'todo', '--db', location);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('chatstore adopt todo');
+
+    const adopted = await run('adopt', 'todo', '--db', location, '--json');
+    expect(adopted.code).toBe(0);
+    expect(JSON.parse(adopted.out)).toMatchObject({ ok: true, generation: 'phase2', recorded: ['0000_phase2'] });
+
+    const migrated = await run('migrate', 'todo', '--db', location, '--json');
+    expect(migrated.code).toBe(0);
+    const result = JSON.parse(migrated.out);
+    expect(result.results.map((r: { tag: string; status: string }) => `${r.tag}:${r.status}`)).toEqual([
+      '0001_phase3:applied',
+      '0002_phase3__rls:applied',
+    ]);
+
+    const status = await run('status', 'todo', '--db', location);
+    expect(status.code).toBe(0);
+    expect(status.out).toContain('generation: phase3 (latest phase3)');
+    expect(status.out).toContain('pending:    -');
+
+    const conn = await connectRaw(location);
+    await conn.client.query(`insert into conversations (user_id) values ('u1')`);
+    await conn.close();
+    const down = await run('migrate', 'todo', '--db', location, '--to', 'phase2');
+    expect(down.code).toBe(1);
+    expect(down.err).toContain('would delete data: 1 row(s) in conversations');
+    const forced = await run('migrate', 'todo', '--db', location, '--to', 'phase2', '--allow-data-loss');
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain('todo: phase3 → phase2');
+  });
+});

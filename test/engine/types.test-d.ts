@@ -1,0 +1,24 @@
+/** Types a user's editor sees for connections and migration results. */
+import { describe, expectTypeOf, it } from 'vitest';
+import { type Connection, connect, type PgDb } from '../../src/connect';
+import type { MigrateResult, MigrationResult } from '../../src/migrate/engine';
+import type * as todoSchema from '../../src/schema/todo';
+import type { TargetName } from '../../src/targets';
+
+describe('connection types', () => {
+  it('types the handle with the target’s latest schema', () => {
+    expectTypeOf<Connection<'todo'>['db']>().toMatchTypeOf<PgDb<typeof todoSchema>>();
+    expectTypeOf(connect<'todo'>).returns.resolves.toEqualTypeOf<Connection<'todo'>>();
+  });
+
+  it('accepts only registered target names', () => {
+    expectTypeOf<'todo'>().toMatchTypeOf<TargetName>();
+    // @ts-expect-error an unknown target is a type error
+    connect('no-such-target');
+  });
+
+  it('reports migration outcomes as a closed union', () => {
+    expectTypeOf<MigrationResult['status']>().toEqualTypeOf<'applied' | 'skipped' | 'failed' | 'reverted'>();
+    expectTypeOf<MigrateResult['to']>().toEqualTypeOf<string | null>();
+  });
+});
