@@ -1,5 +1,5 @@
 import type { SqlClient } from '../connect/sql-client';
-import { ChatstoreError, type ErrorCode } from '../errors';
+import type { ErrorCode } from '../errors';
 import type { Target } from '../targets';
 import { userTables } from './introspect';
 import {
@@ -254,37 +254,36 @@ async function migrateDown(
   options: MigrateOptions,
 ): Promise<MigrateResult> {
   const { target } = set;
+  const results: MigrationResult[] = [];
+  const fail = (error: RunError): MigrateResult => ({ ...base, results, ok: false, error });
   const missing = generations.filter((g) => !set.downs.has(g));
   if (missing.length > 0) {
-    return {
-      ...base,
-      ok: false,
-      error: {
-        code: 'NO_DOWN_MIGRATION',
-        message: `Cannot go back to ${to}: generation ${missing.join(', ')} of ${target.name} ships no down migration (drizzle/${target.name}/down/<generation>.sql)`,
-      },
-    };
+    return fail({
+      code: 'NO_DOWN_MIGRATION',
+      message: `Cannot go back to ${to}: generation ${missing.join(', ')} of ${target.name} ships no down migration (drizzle/${target.name}/down/<generation>.sql)`,
+    });
   }
-  const results: MigrationResult[] = [];
   for (const [i, generation] of generations.entries()) {
     const down = set.downs.get(generation) as DownMigration;
     options.onProgress?.({ done: i, total: generations.length, tag: `down/${generation}` });
     if (!options.allowDataLoss) {
       const losses = await dataAtRisk(client, down);
       if (losses.length > 0) {
-        return {
-          ...base,
-          results,
-          ok: false,
-          error: {
-            code: 'DATA_LOSS',
-            message: `Going back from ${generation} would delete data: ${losses.join('; ')}. Pass --allow-data-loss to do it anyway (take a backup first).`,
-          },
-        };
+        return fail({
+          code: 'DATA_LOSS',
+          message: `Going back from ${generation} would delete data: ${losses.join('; ')}. Pass --allow-data-loss to do it anyway (take a backup first).`,
+        });
       }
     }
     const started = performance.now();
     const own = set.migrations.filter((m) => m.generation === generation);
+    const result: MigrationResult = {
+      tag: `down/${generation}`,
+      generation,
+      direction: 'down',
+      status: 'reverted',
+      ms: 0,
+    };
     try {
       await client.transaction(
         async (tx) => {
@@ -294,32 +293,15 @@ async function migrateDown(
         },
         { foreignKeysOff: down.rebuildsTables },
       );
-      results.push({
-        tag: `down/${generation}`,
-        generation,
-        direction: 'down',
-        status: 'reverted',
-        ms: Math.round(performance.now() - started),
-      });
     } catch (error) {
-      const err = failure(error);
-      results.push({
-        tag: `down/${generation}`,
-        generation,
-        direction: 'down',
-        status: 'failed',
-        ms: Math.round(performance.now() - started),
-        error: err,
-      });
-      return {
-        ...base,
-        results,
-        ok: false,
-        error: {
-          code: 'MIGRATION_FAILED',
-          message: `down/${generation} failed at statement ${err?.statement}: ${err?.message}`,
-        },
-      };
+      result.status = 'failed';
+      result.error = failure(error);
+    }
+    result.ms = Math.round(performance.now() - started);
+    results.push(result);
+    if (result.error) {
+      const { statement, message } = result.error;
+      return fail({ code: 'MIGRATION_FAILED', message: `${result.tag} failed at statement ${statement}: ${message}` });
     }
   }
   return { ...base, results, ok: true, to };
@@ -347,11 +329,4 @@ async function dataAtRisk(client: SqlClient, down: DownMigration): Promise<strin
     if (n > 0) risks.push(column ? `${n} value(s) in ${table}.${column}` : `${n} row(s) in ${table}`);
   }
   return risks;
-}
-
-/** Turns a failed run into the error the CLI and library callers see. */
-export function runErrorToException(result: MigrateResult): ChatstoreError | undefined {
-  return result.error
-    ? new ChatstoreError(result.error.code, result.error.message, { entity: result.target })
-    : undefined;
 }

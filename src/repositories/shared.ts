@@ -18,18 +18,3 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, entit
     cause: parsed.error,
   });
 }
-
-/** Anything with drizzle's `transaction()`: a database handle or an open transaction. */
-interface Transactional<Tx> {
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-}
-
-/**
- * Runs `fn` in a transaction, joining the caller's if `db` already is one (drizzle opens a
- * savepoint then), so repository calls compose and tests can roll everything back.
- *
- * @example await withTransaction(db, async (tx) => { await a(tx); await b(tx); });
- */
-export function withTransaction<Tx, T>(db: Transactional<Tx>, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(fn);
-}
