@@ -5,6 +5,8 @@
  *
  * No `import.meta` here: drizzle-kit loads this file through its CommonJS loader.
  */
+import * as telegramInitial from './schema/telegram/initial';
+import * as telegramTaskQueue from './schema/telegram/task-queue';
 import * as todoPhase2 from './schema/todo/phase2';
 import * as todoPhase3 from './schema/todo/phase3';
 
@@ -40,6 +42,17 @@ function generation<S extends Record<string, unknown>>(
 }
 
 export const targets = {
+  telegram: {
+    name: 'telegram',
+    dialect: 'postgresql',
+    seed: '002',
+    description: 'Telegram dialog processor: users, sessions, encrypted credentials, dialogs, responses, task queue',
+    generations: [
+      generation('telegram', 'initial', telegramInitial),
+      generation('telegram', 'task-queue', telegramTaskQueue),
+    ],
+    migrationsDir: 'drizzle/telegram',
+  },
   todo: {
     name: 'todo',
     dialect: 'postgresql',

@@ -12,7 +12,7 @@ const seedsPresent = existsSync(defaultSeedsDir);
 
 describe('legacy SQL fixtures', () => {
   it('exist for every extracted file', () => {
-    for (const file of ['todo/phase2.sql', 'todo/phase3.sql']) {
+    for (const file of ['agent/v1.sql', 'agent/v2.sql', 'todo/phase2.sql', 'todo/phase3.sql']) {
       expect(existsSync(path.join(fixturesDir, file)), file).toBe(true);
     }
   });

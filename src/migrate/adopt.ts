@@ -48,6 +48,15 @@ export async function expectedSchemas(set: MigrationSet): Promise<ExpectedSchema
 }
 
 /**
+ * Extensions a database has beyond those its migrations create (a legacy app's `pgcrypto` or
+ * `vector`) add functions and types, not tables or columns, and do not block adoption; a
+ * missing extension still does.
+ */
+function blocking(differences: SchemaDifference[]): SchemaDifference[] {
+  return differences.filter((d) => !(d.key.startsWith('extension ') && d.expected === undefined));
+}
+
+/**
  * Takes over a database that was created without chatstore (e.g. by the seed's hand-written
  * SQL): compares its live schema with the schema after each migration and, on an exact
  * match, records those migrations as applied. Later migrations are left for `migrate`.
@@ -85,10 +94,10 @@ export async function adopt(client: SqlClient, set: MigrationSet): Promise<Adopt
   }
   const live = await introspect(client);
   const expected = await expectedSchemas(set);
-  const match = expected.find((e) => diffSchemas(e.facts, live).length === 0);
+  const match = expected.find((e) => blocking(diffSchemas(e.facts, live)).length === 0);
   if (!match) {
     const ranked = expected
-      .map((e) => ({ e, differences: diffSchemas(e.facts, live) }))
+      .map((e) => ({ e, differences: blocking(diffSchemas(e.facts, live)) }))
       .sort((a, b) => a.differences.length - b.differences.length);
     const closest = ranked[0];
     const generation = closest?.e.through.generation ?? '';
