@@ -8,13 +8,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../src/paths';
+import { extractAgent } from './fixtures/agent';
 import { extractTelegram } from './fixtures/telegram';
 import { extractTodo } from './fixtures/todo';
 
 /** Fixture file (relative to test/fixtures) → content. */
 export type Fixtures = Record<string, string>;
 
-const extractors: ((seedsDir: string) => Fixtures)[] = [extractTodo, extractTelegram];
+const extractors: ((seedsDir: string) => Fixtures)[] = [extractAgent, extractTodo, extractTelegram];
 
 export const defaultSeedsDir = path.resolve(packageRoot, '..', 'shared', 'seeds');
 

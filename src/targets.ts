@@ -7,6 +7,8 @@
  */
 import * as telegramInitial from './schema/telegram/initial';
 import * as telegramTaskQueue from './schema/telegram/task-queue';
+import * as agentV1 from './schema/agent/v1';
+import * as agentV2 from './schema/agent/v2';
 import * as todoPhase2 from './schema/todo/phase2';
 import * as todoPhase3 from './schema/todo/phase3';
 
@@ -42,6 +44,14 @@ function generation<S extends Record<string, unknown>>(
 }
 
 export const targets = {
+  agent: {
+    name: 'agent',
+    dialect: 'postgresql',
+    seed: '003',
+    description: 'Agent memory system: structured messages, vector memories, versioned state, context, sessions',
+    generations: [generation('agent', 'v1', agentV1), generation('agent', 'v2', agentV2)],
+    migrationsDir: 'drizzle/agent',
+  },
   telegram: {
     name: 'telegram',
     dialect: 'postgresql',
