@@ -29,6 +29,8 @@ export const errorCodes = [
   'CONFLICT',
   'FOREIGN_KEY',
   'INVALID_TRANSITION',
+  /** Encrypted data whose key is missing from the keyring, or wrong (authentication failed). */
+  'DECRYPTION_FAILED',
   'PERMISSION_DENIED',
   'DATABASE_ERROR',
 ] as const;

@@ -1,0 +1,17 @@
+/**
+ * The telegram target's repositories (seed 002). Every function takes a database handle or a
+ * transaction first and validates its input with zod before touching the database.
+ *
+ * @example
+ * import { claimNextTask, registerUser, storeSuggestion } from 'chatstore/telegram';
+ */
+export * from './credentials';
+export { decryptFor, encryptFor, KeyId, Keyring, type ParsedKeyring } from './crypto';
+export * from './dialogs';
+export * from './ids';
+export type { TelegramDb, TelegramSchema, TelegramTx } from './internal';
+export * from './models';
+export * from './responses';
+export * from './sessions';
+export * from './tasks';
+export * from './users';

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import {
+  advanceLastProcessedMessage,
+  approveResponse,
+  configureDialog,
+  listApprovedToSend,
+  listDialogs,
+  listDialogsDueForProcessing,
+  listPendingResponses,
+  markResponseFailed,
+  markResponseSent,
+  rejectResponse,
+  selectDialog,
+  storeSuggestion,
+  type TelegramDb,
+} from '../../src/repositories/telegram';
+import { pgBackends } from '../support/backends';
+import { expectChatstoreError, newUser, rowCounts, useTelegramDatabase } from './fixtures';
+
+const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute));
+let chat = 0;
+
+async function newDialog(db: TelegramDb, userId: string, autoSendEnabled = false) {
+  return selectDialog(db, { userId, telegramDialogId: `-100${++chat}`, type: 'GROUP', autoSendEnabled });
+}
+
+describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) => {
+  const t = useTelegramDatabase(backend);
+
+  it('selects a dialog once per user and configures it', async () => {
+    const { user } = await newUser(t.db);
+    const dialog = await selectDialog(t.db, { userId: user.id, telegramDialogId: '42', type: 'PRIVATE' });
+    expect(dialog).toMatchObject({ isProcessingEnabled: true, autoSendEnabled: false, lastProcessedMessageId: null });
+    const again = await selectDialog(t.db, {
+      userId: user.id,
+      telegramDialogId: '42',
+      type: 'PRIVATE',
+      autoSendEnabled: true,
+    });
+    expect(again).toMatchObject({ id: dialog.id, autoSendEnabled: true });
+    expect(await listDialogs(t.db, user.id)).toHaveLength(1);
+    const off = await configureDialog(t.db, { dialogId: dialog.id, userId: user.id, isProcessingEnabled: false });
+    expect(off).toMatchObject({ isProcessingEnabled: false, autoSendEnabled: true });
+    const other = await newUser(t.db);
+    await expectChatstoreError(
+      configureDialog(t.db, { dialogId: dialog.id, userId: other.user.id, autoSendEnabled: false }),
+      'NOT_FOUND',
+      'dialogId',
+    );
+    await expectChatstoreError(configureDialog(t.db, { dialogId: dialog.id, userId: user.id }), 'VALIDATION', 'input');
+    await expectChatstoreError(
+      selectDialog(t.db, { userId: user.id, telegramDialogId: '1', type: 'SUPERGROUP' as never }),
+      'VALIDATION',
+      'type',
+    );
+  });
+
+  it('advances last_processed_message_id only forward', async () => {
+    const { user } = await newUser(t.db);
+    const dialog = await newDialog(t.db, user.id);
+    expect((await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 100 })).advanced).toBe(true);
+    const back = await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 99 });
+    expect(back).toMatchObject({ advanced: false, dialog: { lastProcessedMessageId: 100 } });
+    expect((await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 100 })).advanced).toBe(false);
+    expect((await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 2 ** 40 })).dialog).toMatchObject(
+      {
+        lastProcessedMessageId: 2 ** 40,
+      },
+    );
+    await expectChatstoreError(
+      advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 0 }),
+      'VALIDATION',
+      'messageId',
+    );
+    await expectChatstoreError(
+      advanceLastProcessedMessage(t.db, { dialogId: '00000000-0000-4000-8000-000000000000', messageId: 5 }),
+      'NOT_FOUND',
+      'dialogId',
+    );
+  });
+
+  it('replaces a pending suggestion when newer messages arrive, and refuses stale or blocked ones', async () => {
+    const { user } = await newUser(t.db);
+    const dialog = await newDialog(t.db, user.id);
+    const first = await storeSuggestion(t.db, {
+      dialogId: dialog.id,
+      lastMessageId: '10',
+      lastMessageTimestamp: at(0),
+      suggestedResponse: 'Hi!',
+    });
+    expect(first.replacedId).toBeNull();
+    expect(first.response).toMatchObject({ status: 'PENDING_APPROVAL', lastMessageTimestamp: at(0) });
+
+    const before = await rowCounts(t.conn);
+    const stale = await expectChatstoreError(
+      storeSuggestion(t.db, {
+        dialogId: dialog.id,
+        lastMessageId: '9',
+        lastMessageTimestamp: at(0),
+        suggestedResponse: 'x',
+      }),
+      'CONFLICT',
+      'dialogId',
+    );
+    expect(stale.message).toContain('at least as new');
+    expect(await rowCounts(t.conn)).toEqual(before);
+
+    const second = await storeSuggestion(t.db, {
+      dialogId: dialog.id,
+      lastMessageId: '12',
+      lastMessageTimestamp: at(5),
+      suggestedResponse: 'Hi, both!',
+    });
+    expect(second.replacedId).toBe(first.response.id);
+    // The replaced suggestion is gone: a reviewer who still sees it cannot approve unseen text.
+    await expectChatstoreError(
+      approveResponse(t.db, { responseId: first.response.id, userId: user.id }),
+      'NOT_FOUND',
+      'responseId',
+    );
+    expect(await listPendingResponses(t.db, { userId: user.id })).toEqual([
+      { ...second.response, telegramDialogId: dialog.telegramDialogId },
+    ]);
+
+    await approveResponse(t.db, { responseId: second.response.id, userId: user.id });
+    const blocked = await expectChatstoreError(
+      storeSuggestion(t.db, {
+        dialogId: dialog.id,
+        lastMessageId: '13',
+        lastMessageTimestamp: at(9),
+        suggestedResponse: 'y',
+      }),
+      'CONFLICT',
+      'dialogId',
+    );
+    expect(blocked.message).toContain('waiting to be sent');
+    await expectChatstoreError(
+      storeSuggestion(t.db, {
+        dialogId: '00000000-0000-4000-8000-000000000000',
+        lastMessageId: '1',
+        lastMessageTimestamp: at(0),
+        suggestedResponse: 'z',
+      }),
+      'FOREIGN_KEY',
+      'dialogId',
+    );
+    await expectChatstoreError(
+      storeSuggestion(t.db, {
+        dialogId: dialog.id,
+        lastMessageId: '1',
+        lastMessageTimestamp: at(0),
+        suggestedResponse: '  ',
+      }),
+      'VALIDATION',
+      'suggestedResponse',
+    );
+  });
+
+  it('allows only the seed transitions', async () => {
+    const { user } = await newUser(t.db);
+    const other = await newUser(t.db);
+    const dialog = await newDialog(t.db, user.id, true);
+    const store = (minute: number) =>
+      storeSuggestion(t.db, {
+        dialogId: dialog.id,
+        lastMessageId: String(minute),
+        lastMessageTimestamp: at(minute),
+        suggestedResponse: `reply ${minute}`,
+      }).then((s) => s.response);
+
+    const a = await store(1);
+    await expectChatstoreError(markResponseSent(t.db, a.id), 'INVALID_TRANSITION', 'status');
+    await expectChatstoreError(
+      approveResponse(t.db, { responseId: a.id, userId: other.user.id }),
+      'NOT_FOUND',
+      'responseId',
+    );
+    const approved = await approveResponse(t.db, { responseId: a.id, userId: user.id, editedResponse: 'edited 1' });
+    expect(approved).toMatchObject({ status: 'APPROVED', editedResponse: 'edited 1', suggestedResponse: 'reply 1' });
+    await expectChatstoreError(
+      rejectResponse(t.db, { responseId: a.id, userId: user.id }),
+      'INVALID_TRANSITION',
+      'status',
+    );
+    await expectChatstoreError(
+      approveResponse(t.db, { responseId: a.id, userId: user.id }),
+      'INVALID_TRANSITION',
+      'status',
+    );
+    expect((await markResponseSent(t.db, a.id)).status).toBe('SENT');
+    await expectChatstoreError(markResponseFailed(t.db, a.id), 'INVALID_TRANSITION', 'status');
+
+    const b = await store(2);
+    expect((await rejectResponse(t.db, { responseId: b.id, userId: user.id })).status).toBe('REJECTED');
+    await expectChatstoreError(
+      approveResponse(t.db, { responseId: b.id, userId: user.id }),
+      'INVALID_TRANSITION',
+      'status',
+    );
+
+    const c = await store(3);
+    await approveResponse(t.db, { responseId: c.id, userId: user.id });
+    expect((await markResponseFailed(t.db, c.id)).status).toBe('FAILED');
+    await expectChatstoreError(markResponseSent(t.db, c.id), 'INVALID_TRANSITION', 'status');
+    await expectChatstoreError(
+      approveResponse(t.db, { responseId: c.id, userId: user.id, editedResponse: 'x'.repeat(4097) }),
+      'VALIDATION',
+      'editedResponse',
+    );
+  });
+
+  it('lists approved responses to send, auto-send dialogs first, and dialogs due for processing', async () => {
+    const { user } = await newUser(t.db);
+    const manual = await newDialog(t.db, user.id, false);
+    const auto = await newDialog(t.db, user.id, true);
+    const idle = await newDialog(t.db, user.id, false);
+    for (const [dialog, text] of [
+      [manual, 'manual'],
+      [auto, 'auto'],
+    ] as const) {
+      const { response } = await storeSuggestion(t.db, {
+        dialogId: dialog.id,
+        lastMessageId: '1',
+        lastMessageTimestamp: at(1),
+        suggestedResponse: text,
+      });
+      await approveResponse(t.db, { responseId: response.id, userId: user.id, editedResponse: `${text}!` });
+    }
+    const ready = await listApprovedToSend(t.db, { userId: user.id });
+    expect(ready.map((r) => [r.telegramDialogId, r.autoSendEnabled, r.text])).toEqual([
+      [auto.telegramDialogId, true, 'auto!'],
+      [manual.telegramDialogId, false, 'manual!'],
+    ]);
+    // Due: processing enabled, credentials active, nothing approved waiting.
+    expect((await listDialogsDueForProcessing(t.db, { userId: user.id })).map((d) => d.id)).toEqual([idle.id]);
+    await configureDialog(t.db, { dialogId: idle.id, userId: user.id, isProcessingEnabled: false });
+    expect(await listDialogsDueForProcessing(t.db, { userId: user.id })).toEqual([]);
+  });
+});

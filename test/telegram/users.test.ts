@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import {
+  deactivateCredentials,
+  getModelPreference,
+  getUserByTelegramId,
+  getUserOrThrow,
+  readCredentials,
+  reencryptCredentials,
+  registerUser,
+  setModelPreference,
+  storeCredentials,
+} from '../../src/repositories/telegram';
+import { pgBackends } from '../support/backends';
+import {
+  expectChatstoreError,
+  inAnHour,
+  key1,
+  key2,
+  keyring,
+  newUser,
+  rowCounts,
+  token,
+  useTelegramDatabase,
+} from './fixtures';
+
+describe.each(pgBackends)('telegram users, credentials and model preferences on $name', (backend) => {
+  const t = useTelegramDatabase(backend);
+
+  it('registers a user, encrypted credentials and a first session in one go', async () => {
+    const { user, credentials, session, accessToken } = await newUser(t.db);
+    expect(await getUserByTelegramId(t.db, user.telegramId)).toEqual(user);
+    expect(await getUserOrThrow(t.db, user.id)).toEqual(user);
+    expect(credentials).toMatchObject({ userId: user.id, keyId: 'k1', isActive: true });
+    expect(credentials).not.toHaveProperty('encryptedCredentials');
+    expect(session).toMatchObject({ userId: user.id, status: 'AUTHENTICATED' });
+    // Neither the plaintext credentials nor the token reach the database.
+    const [stored] = await t.conn.client.query<{ hex: string; token: string }>(
+      `select encode(a.encrypted_credentials, 'hex') as hex, s.token from authentication_data a
+       join sessions s on s.user_id = a.user_id where a.user_id = $1`,
+      [user.id],
+    );
+    expect(stored?.hex).not.toContain(Buffer.from(`secret-${user.telegramId}`).toString('hex'));
+    expect(stored?.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored?.token).not.toBe(accessToken);
+    expect(await readCredentials(t.db, { userId: user.id, keyring })).toBe(`secret-${user.telegramId}`);
+  });
+
+  it('registers a Telegram user once, and writes nothing when any part is invalid', async () => {
+    const { user } = await newUser(t.db);
+    const before = await rowCounts(t.conn);
+    const base = {
+      telegramId: user.telegramId,
+      credentials: 'c',
+      keyring,
+      session: { accessToken: token(), expiresAt: inAnHour() },
+    };
+    await expectChatstoreError(registerUser(t.db, base), 'CONFLICT', 'telegramId');
+    const fresh = { ...base, telegramId: user.telegramId + 1 };
+    await expectChatstoreError(registerUser(t.db, { ...fresh, telegramId: -5 }), 'VALIDATION', 'telegramId');
+    await expectChatstoreError(registerUser(t.db, { ...fresh, credentials: '' }), 'VALIDATION', 'credentials');
+    await expectChatstoreError(
+      registerUser(t.db, { ...fresh, keyring: { currentKeyId: 'k1', keys: { k1: Buffer.alloc(16) } } }),
+      'VALIDATION',
+      'keyring.keys.k1',
+    );
+    await expectChatstoreError(
+      registerUser(t.db, { ...fresh, keyring: { currentKeyId: 'k9', keys: { k1: key1 } } }),
+      'VALIDATION',
+      'keyring.currentKeyId',
+    );
+    await expectChatstoreError(
+      registerUser(t.db, { ...fresh, session: { accessToken: 'short', expiresAt: inAnHour() } }),
+      'VALIDATION',
+      'session.accessToken',
+    );
+    await expectChatstoreError(
+      registerUser(t.db, { ...fresh, session: { accessToken: token(), expiresAt: new Date(Date.now() - 1000) } }),
+      'VALIDATION',
+      'session.expiresAt',
+    );
+    // A token already in use makes the session insert fail: the user row is rolled back too.
+    const [{ accessToken }] = [await newUser(t.db)];
+    const mid = await rowCounts(t.conn);
+    await expectChatstoreError(
+      registerUser(t.db, { ...fresh, session: { accessToken, expiresAt: inAnHour() } }),
+      'CONFLICT',
+      'accessToken',
+    );
+    expect(await rowCounts(t.conn)).toEqual(mid);
+    expect(mid.users).toBe((before.users ?? 0) + 1);
+    expect(await getUserByTelegramId(t.db, fresh.telegramId)).toBeUndefined();
+  });
+
+  it('replaces credentials (one active set per user) and fails clearly on a missing or wrong key', async () => {
+    const { user } = await newUser(t.db);
+    const info = await storeCredentials(t.db, { userId: user.id, credentials: 'new-session', keyring });
+    expect(info.isActive).toBe(true);
+    expect(await readCredentials(t.db, { userId: user.id, keyring })).toBe('new-session');
+    const rows = await t.conn.client.query<{ n: number }>(
+      `select count(*)::int as n from authentication_data where user_id = $1 and is_active`,
+      [user.id],
+    );
+    expect(rows).toEqual([{ n: 1 }]);
+
+    const missing = await expectChatstoreError(
+      readCredentials(t.db, { userId: user.id, keyring: { currentKeyId: 'k2', keys: { k2: key2 } } }),
+      'DECRYPTION_FAILED',
+      'keyring',
+    );
+    expect(missing.message).toContain('"k1" is not in the keyring');
+    const wrong = await expectChatstoreError(
+      readCredentials(t.db, { userId: user.id, keyring: { currentKeyId: 'k1', keys: { k1: key2 } } }),
+      'DECRYPTION_FAILED',
+      'keyring',
+    );
+    expect(wrong.message).not.toContain('new-session');
+
+    // A ciphertext moved to another user does not decrypt (bound to its user).
+    const other = await newUser(t.db);
+    await t.conn.client.query(
+      `update authentication_data set encrypted_credentials = (select encrypted_credentials from authentication_data
+         where user_id = $1 and is_active) where user_id = $2 and is_active`,
+      [user.id, other.user.id],
+    );
+    await expectChatstoreError(
+      readCredentials(t.db, { userId: other.user.id, keyring }),
+      'DECRYPTION_FAILED',
+      'keyring',
+    );
+    await t.conn.client.query('delete from authentication_data where user_id = $1', [other.user.id]);
+
+    expect(await deactivateCredentials(t.db, user.id)).toBe(1);
+    await expectChatstoreError(readCredentials(t.db, { userId: user.id, keyring }), 'NOT_FOUND', 'userId');
+    await expectChatstoreError(
+      storeCredentials(t.db, { userId: '00000000-0000-4000-8000-000000000000', credentials: 'x', keyring }),
+      'FOREIGN_KEY',
+      'userId',
+    );
+  });
+
+  it('rotates keys: re-encrypts rows under the current key, refusing batches it cannot decrypt', async () => {
+    const { user } = await newUser(t.db);
+    const rotated = { currentKeyId: 'k2', keys: { k1: key1, k2: key2 } };
+    await expectChatstoreError(
+      reencryptCredentials(t.db, { keyring: { currentKeyId: 'k2', keys: { k2: key2 } } }),
+      'DECRYPTION_FAILED',
+      'keyring',
+    );
+    let total = 0;
+    for (let n = await reencryptCredentials(t.db, { keyring: rotated, batchSize: 2 }); n > 0; ) {
+      total += n;
+      n = await reencryptCredentials(t.db, { keyring: rotated, batchSize: 2 });
+    }
+    expect(total).toBeGreaterThan(0);
+    const k2Only = { currentKeyId: 'k2', keys: { k2: key2 } };
+    expect(await readCredentials(t.db, { userId: user.id, keyring: k2Only })).toBe(`secret-${user.telegramId}`);
+    expect(await t.conn.client.query(`select distinct key_id from authentication_data`)).toEqual([{ key_id: 'k2' }]);
+  });
+
+  it('keeps one model preference per user', async () => {
+    const { user } = await newUser(t.db);
+    expect(await getModelPreference(t.db, user.id)).toBeUndefined();
+    const first = await setModelPreference(t.db, { userId: user.id, modelName: 'gpt-4o-mini', systemPrompt: 'Brief.' });
+    const second = await setModelPreference(t.db, { userId: user.id, modelName: 'claude-3-5-haiku' });
+    expect(second).toMatchObject({ id: first.id, modelName: 'claude-3-5-haiku', systemPrompt: 'Brief.' });
+    const cleared = await setModelPreference(t.db, { userId: user.id, modelName: 'm', systemPrompt: null });
+    expect(cleared.systemPrompt).toBeNull();
+    await expectChatstoreError(
+      setModelPreference(t.db, { userId: user.id, modelName: ' ' }),
+      'VALIDATION',
+      'modelName',
+    );
+    await expectChatstoreError(setModelPreference(t.db, { userId: 'nope', modelName: 'm' }), 'VALIDATION', 'userId');
+  });
+});
