@@ -1,0 +1,97 @@
+/**
+ * Context (seed 003, "context_snapshots", "context_templates"): point-in-time snapshots of what
+ * was sent to a model, and reusable templates whose `use_count` counts their uses.
+ */
+import { desc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { ContextSegments, contextSnapshots, contextTemplates, JsonObject } from '../../schema/agent';
+import { parseInput } from '../shared';
+import { type AgentDb, Id, mapped, notFound } from './internal';
+
+export type ContextSnapshot = typeof contextSnapshots.$inferSelect;
+export type ContextTemplate = typeof contextTemplates.$inferSelect;
+
+const count = z.number().int().nonnegative();
+
+export const SaveSnapshotInput = z.object({
+  messageId: Id.optional(),
+  agentId: Id.optional(),
+  snapshotData: JsonObject,
+  totalTokens: count.optional(),
+  compressionRatio: z.number().positive().optional(),
+  segmentCount: count.optional(),
+  buildTimeMs: count.optional(),
+  optimizationCount: count.optional(),
+});
+export type SaveSnapshotInput = z.input<typeof SaveSnapshotInput>;
+
+export const CreateTemplateInput = z.object({
+  name: z.string().trim().min(1).max(100),
+  description: z.string().optional(),
+  segments: ContextSegments,
+  variables: JsonObject.optional(),
+  totalTokens: count.optional(),
+  useCases: z.array(z.string().min(1)).optional(),
+  agentTypes: z.array(z.string().min(1)).optional(),
+});
+export type CreateTemplateInput = z.input<typeof CreateTemplateInput>;
+
+/**
+ * Saves a context snapshot, e.g. the context built for a message. An unknown message or agent
+ * is `FOREIGN_KEY` on `messageId` / `agentId`.
+ *
+ * @example
+ * await saveContextSnapshot(db, { messageId, agentId, snapshotData: { segments }, totalTokens: 3100 });
+ */
+export async function saveContextSnapshot(db: AgentDb, input: SaveSnapshotInput): Promise<ContextSnapshot> {
+  const values = parseInput(SaveSnapshotInput, input, 'context_snapshots');
+  const [row] = await mapped('context_snapshots', () => db.insert(contextSnapshots).values(values).returning());
+  return row as ContextSnapshot;
+}
+
+/**
+ * The snapshots taken for a message, newest first.
+ *
+ * @example const snapshots = await listContextSnapshots(db, { messageId });
+ */
+export async function listContextSnapshots(db: AgentDb, input: { messageId: string }): Promise<ContextSnapshot[]> {
+  const { messageId } = parseInput(z.object({ messageId: Id }), input, 'context_snapshots');
+  return mapped('context_snapshots', () =>
+    db
+      .select()
+      .from(contextSnapshots)
+      .where(eq(contextSnapshots.messageId, messageId))
+      .orderBy(desc(contextSnapshots.createdAt)),
+  );
+}
+
+/**
+ * Creates a context template; a taken name is `CONFLICT` on `name`.
+ *
+ * @example
+ * await createContextTemplate(db, { name: 'support', segments: [{ kind: 'system', content: 'You help…' }] });
+ */
+export async function createContextTemplate(db: AgentDb, input: CreateTemplateInput): Promise<ContextTemplate> {
+  const values = parseInput(CreateTemplateInput, input, 'context_templates');
+  const [row] = await mapped('context_templates', () => db.insert(contextTemplates).values(values).returning());
+  return row as ContextTemplate;
+}
+
+/**
+ * Takes a template by name for use: increments its `use_count` atomically and returns it.
+ * An unknown name is `NOT_FOUND` on `name`.
+ *
+ * @example const template = await useContextTemplate(db, 'support');
+ */
+export async function useContextTemplate(db: AgentDb, name: string): Promise<ContextTemplate> {
+  const n = parseInput(CreateTemplateInput.shape.name, name, 'context_templates');
+  const [row] = await mapped('context_templates', () =>
+    db
+      .update(contextTemplates)
+      .set({ useCount: sql`coalesce(${contextTemplates.useCount}, 0) + 1` })
+      .where(eq(contextTemplates.name, n))
+      .returning(),
+  );
+  if (!row) throw notFound('context_templates', 'name', n);
+  return row;
+}
