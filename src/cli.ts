@@ -22,6 +22,7 @@ Usage:
   chatstore status  <target> [--db L] [--json]       generation, applied, pending, checksum problems
   chatstore adopt   <target> --db L [--json]         take over a database created without chatstore
   chatstore check [--json]                           schema modules and committed migrations agree
+  chatstore backfill agent [--db L] [--json]         copy chat_messages into chat_messages_v2, then validate
 
 A location L is postgres://…, pglite:<dir>, pglite:memory: or a SQLite file path. Without --db,
 PostgreSQL targets use DATABASE_URL when set, otherwise the embedded default under ./data/.
@@ -53,6 +54,13 @@ with the differences to the closest generation and writes nothing.`,
 Verifies, for every target, that each generation's schema module equals its committed
 snapshot, each generated migration equals what drizzle-kit derives from the snapshots, and
 hand-written migrations match their recorded checksums. Exits 1 naming each difference.`,
+  backfill: `Usage: chatstore backfill agent [--db L] [--json]
+
+Copies chat_messages into chat_messages_v2 (seed 003's move to structured messages) in
+resumable batches of 1000, each in its own transaction, keeping an old-id → new-id map in
+chat_message_id_map; a rerun continues where the last one stopped. Then prints a validation
+report per channel (counts and content checksums). The database must be at generation v2.
+Exits 1 when validation finds a difference.`,
 };
 
 interface Io {
@@ -159,6 +167,30 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           });
           return status.problems.length === 0 ? exitCodes.ok : exitCodes.failure;
         });
+      case 'backfill': {
+        if (positionals[0] !== 'agent')
+          throw new UsageError('backfill exists for the agent target only: backfill agent');
+        return await withTarget(positionals, values.db, async (_name, conn) => {
+          const { runBackfill } = await import('./repositories/agent/backfill');
+          const bar = progress ? progressBar('backfill agent') : undefined;
+          const agent = conn as unknown as Connection<'agent'>;
+          const report = await runBackfill(agent.db, agent.client, {
+            onProgress: bar && (({ done, total, batch }) => bar({ done, total, tag: `batch ${batch}` })),
+          });
+          print(report, () => {
+            const { result, validation } = report;
+            io.out(
+              `copied ${result.copied} message(s) in ${result.batches} batch(es); ${result.done}/${result.total} mapped`,
+            );
+            for (const c of validation.channels.filter((ch) => !ch.ok))
+              io.err(
+                `  channel ${c.channelId}: ${c.legacyCount} legacy, ${c.migratedCount} copied, checksums ${c.legacyChecksum} / ${c.migratedChecksum}`,
+              );
+            io.out(validation.ok ? `validation ok: ${validation.channels.length} channel(s)` : 'validation FAILED');
+          });
+          return report.validation.ok ? exitCodes.ok : exitCodes.failure;
+        });
+      }
       case 'adopt':
         if (!values.db) throw new UsageError('adopt needs --db <location>: the database to take over');
         return await withTarget(positionals, values.db, async (name, conn) => {

@@ -54,7 +54,7 @@ describe.each(vectorBackends)('agent messages and sessions on $name', (backend) 
     });
     expect(answer.content).toEqual({ type: 'tool_result', toolCallId: 'call-1', result: { hits: 3 } });
     expect(answer.memoryRefs).toEqual([question.id]);
-    expect(answer.createdAt.getTime()).toBeGreaterThanOrEqual(question.createdAt.getTime());
+    expect(answer.createdAt?.getTime()).toBeGreaterThanOrEqual(question.createdAt?.getTime() ?? 0);
     const types = await t.conn.client.query<{ c: string; m: string; t: string }>(
       'select jsonb_typeof(content) as c, jsonb_typeof(metadata) as m, jsonb_typeof(tools) as t from chat_messages_v2 where id = $1',
       [answer.id],

@@ -11,8 +11,12 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { SqlClient } from '../../connect';
 import { ChatstoreError } from '../../errors';
+import { readStatus } from '../../migrate/engine';
+import { loadMigrations } from '../../migrate/migrations';
 import { chatMessageIdMap, chatMessages, chatMessagesV2 } from '../../schema/agent';
+import { targets } from '../../targets';
 import { parseInput } from '../shared';
 import { type AgentDb, Id, mapped } from './internal';
 import { rowsOf } from './messages';
@@ -244,4 +248,34 @@ export async function mappedMessageId(db: AgentDb, legacyId: string): Promise<st
     db.select({ newId: chatMessageIdMap.newId }).from(chatMessageIdMap).where(eq(chatMessageIdMap.oldId, id)),
   );
   return row?.newId;
+}
+
+export interface BackfillReport {
+  result: BackfillResult;
+  validation: BackfillValidation;
+}
+
+/**
+ * What `chatstore backfill agent` runs: refuses a database that is not at `v2` with every
+ * migration applied, backfills, then validates.
+ *
+ * @example const report = await runBackfill(conn.db, conn.client, { onProgress });
+ */
+export async function runBackfill(
+  db: AgentDb,
+  client: SqlClient,
+  options: BackfillOptions = {},
+): Promise<BackfillReport> {
+  const status = await readStatus(client, loadMigrations(targets.agent));
+  if (status.generation !== 'v2' || status.pending.length > 0) {
+    throw new ChatstoreError(
+      'UNKNOWN_GENERATION',
+      `The agent database is at ${status.generation ?? (status.hasTables ? 'an unmanaged schema' : 'no generation')}` +
+        `${status.pending.length > 0 ? ` with ${status.pending.length} pending migration(s)` : ''}; ` +
+        'run `chatstore migrate agent` (or `adopt`) first',
+      { field: 'location' },
+    );
+  }
+  const result = await backfillChatMessages(db, options);
+  return { result, validation: await validateBackfill(db) };
 }
