@@ -9,13 +9,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { packageRoot } from '../src/paths';
 import { extractAgent } from './fixtures/agent';
+import { extractTatlock } from './fixtures/tatlock';
 import { extractTelegram } from './fixtures/telegram';
 import { extractTodo } from './fixtures/todo';
 
 /** Fixture file (relative to test/fixtures) → content. */
 export type Fixtures = Record<string, string>;
 
-const extractors: ((seedsDir: string) => Fixtures)[] = [extractAgent, extractTodo, extractTelegram];
+const extractors: ((seedsDir: string) => Fixtures)[] = [extractAgent, extractTatlock, extractTodo, extractTelegram];
 
 export const defaultSeedsDir = path.resolve(packageRoot, '..', 'shared', 'seeds');
 

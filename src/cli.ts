@@ -1,11 +1,13 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Connection, connect, redact } from './connect';
 import { ChatstoreError, isChatstoreError } from './errors';
 import { adopt } from './migrate/adopt';
 import { checkTarget } from './migrate/check';
 import { type MigrateResult, migrate, readStatus } from './migrate/engine';
+import { type FanOutResult, migrateTatlockFolder } from './migrate/fan-out';
 import { loadMigrations } from './migrate/migrations';
-import { isTargetName, type TargetName, targetNames, targets } from './targets';
+import { isTargetName, type Target, type TargetName, targetNames, targets } from './targets';
 
 /** Exit codes: 0 success, 1 a failure the operator must act on, 2 usage. */
 export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
@@ -19,6 +21,7 @@ Usage:
   chatstore targets [--json]                         list targets, dialects, generations
   chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--json]
   chatstore migrate --all [--json]                   every target's embedded database under ./data/
+  chatstore migrate tatlock --dir D [--json]         a Tatlock folder: system.db, then every *_longterm.db
   chatstore status  <target> [--db L] [--json]       generation, applied, pending, checksum problems
   chatstore adopt   <target> --db L [--json]         take over a database created without chatstore
   chatstore check [--json]                           schema modules and committed migrations agree
@@ -33,12 +36,19 @@ Run \`chatstore <command> --help\` for one command.`,
 Lists every target with its dialect, seed and generations (oldest first).`,
   migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--json]
        chatstore migrate --all [--json]
+       chatstore migrate tatlock --dir <folder> [--json]
 
 Applies pending migrations, each in its own transaction, up to generation G (default: latest).
 A G older than the database's generation runs the hand-written down migrations; one that
 would drop data is refused unless --allow-data-loss. A database with tables but no chatstore
 ledger must be adopted first. --all brings every target's embedded database under ./data/
-to its latest generation and prints a status table.`,
+to its latest generation and prints a status table (Tatlock's files: the fan-out over
+./data/tatlock).
+
+\`migrate tatlock --dir <folder>\` upgrades a Tatlock installation: system.db first (created if
+missing), then every {username}_longterm.db, adopting files the seed's SQL created. It prints
+a result per file (generation before and after, migrations applied, error); a failing file
+does not stop the others and makes the exit code 1.`,
   status: `Usage: chatstore status <target> [--db L] [--json]
 
 Shows the database's generation, applied and pending migrations, and applied migrations whose
@@ -93,6 +103,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       options: {
         db: { type: 'string' },
         to: { type: 'string' },
+        dir: { type: 'string' },
         json: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         'allow-data-loss': { type: 'boolean', default: false },
@@ -140,6 +151,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
       case 'migrate':
         if (values.all) return await migrateAll(io, json, progress);
+        if (values.dir !== undefined || positionals[0] === 'tatlock')
+          return await migrateFolder(positionals, values.dir, io, json, progress);
         return await withTarget(positionals, values.db, async (name, conn) => {
           const result = await migrate(conn.client, loadMigrations(targets[name]), {
             to: values.to,
@@ -247,15 +260,90 @@ function describe(conn: Connection): string {
   return l.kind === 'postgres' ? l.url : l.kind === 'pglite' ? `pglite:${l.dir ?? 'memory:'}` : l.file;
 }
 
+/** A fan-out pseudo-target (`migrate tatlock --dir`) → its runner. */
+const fanOuts: Record<string, (dir: string, onProgress?: ReturnType<typeof progressBar>) => Promise<FanOutResult>> = {
+  tatlock: (dir, onProgress) => migrateTatlockFolder(dir, { onProgress }),
+};
+
+async function migrateFolder(
+  positionals: string[],
+  dir: string | undefined,
+  io: Io,
+  json: boolean,
+  progress: boolean,
+): Promise<number> {
+  const [name] = positionals;
+  const run = name === undefined ? undefined : fanOuts[name];
+  if (!run) throw new UsageError(`--dir is for a fan-out over a folder: one of ${Object.keys(fanOuts).join(', ')}`);
+  if (dir === undefined) throw new UsageError(`migrate ${name} needs --dir <folder>: the folder with its databases`);
+  const result = await run(dir, progress ? progressBar(`migrate ${name}`) : undefined);
+  if (json) io.out(JSON.stringify(result, null, 2));
+  else {
+    table(
+      io,
+      ['database', 'target', 'before', 'after', 'applied now', 'ms', 'status'],
+      result.files.map((f) => [
+        path.relative(dir, f.file) || f.file,
+        f.target,
+        f.adopted ? `${f.from} (adopted)` : (f.from ?? (f.ok ? 'empty' : '-')),
+        f.to ?? '-',
+        String(f.applied.length),
+        String(f.ms),
+        f.ok ? 'ok' : `FAILED [${f.error?.code}]: ${f.error?.message}`,
+      ]),
+    );
+    const failed = result.files.filter((f) => !f.ok).length;
+    io.out(
+      `${name} ${dir}: ${result.files.length} file(s) in ${(result.ms / 1000).toFixed(1)} s, ${failed === 0 ? 'all ok' : `${failed} FAILED`}`,
+    );
+  }
+  return result.ok ? exitCodes.ok : exitCodes.failure;
+}
+
+interface AllRow {
+  target: string;
+  location: string;
+  to: string | null;
+  applied: number;
+  ok: boolean;
+  error?: string;
+  /** What `--json` prints: a MigrateResult, or a FileResult for a fan-out's file. */
+  data: unknown;
+}
+
 async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<number> {
-  const rows: { target: string; location: string; result: MigrateResult }[] = [];
+  const rows: AllRow[] = [];
+  const done = new Set<string>();
   for (const name of targetNames) {
+    // One database per user: the fan-out over ./data/<fan-out> covers every file of its targets.
+    const fanOut = (targets[name] as Target).fanOut;
+    const runFanOut = fanOut === undefined ? undefined : fanOuts[fanOut];
+    if (fanOut !== undefined && runFanOut) {
+      if (done.has(fanOut)) continue;
+      done.add(fanOut);
+      const result = await runFanOut(
+        path.join('data', fanOut),
+        progress ? progressBar(`migrate ${fanOut}`) : undefined,
+      );
+      for (const f of result.files) {
+        rows.push({ ...f, location: f.file, applied: f.applied.length, error: f.error?.message, data: f });
+      }
+      continue;
+    }
     const conn = await connect(name);
     try {
       const result = await migrate(conn.client, loadMigrations(targets[name]), {
         onProgress: progress ? progressBar(`migrate ${name}`) : undefined,
       });
-      rows.push({ target: name, location: describe(conn), result });
+      rows.push({
+        target: name,
+        location: describe(conn),
+        to: result.to,
+        applied: result.results.filter((r) => r.status === 'applied').length,
+        ok: result.ok,
+        error: result.error?.message,
+        data: result,
+      });
     } finally {
       await conn.close();
     }
@@ -263,7 +351,7 @@ async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<num
   if (json)
     io.out(
       JSON.stringify(
-        rows.map((r) => r.result),
+        rows.map((r) => r.data),
         null,
         2,
       ),
@@ -272,16 +360,10 @@ async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<num
     table(
       io,
       ['target', 'database', 'generation', 'applied now', 'status'],
-      rows.map(({ target, location, result }) => [
-        target,
-        location,
-        result.to ?? '-',
-        String(result.results.filter((r) => r.status === 'applied').length),
-        result.ok ? 'ok' : `FAILED: ${result.error?.message}`,
-      ]),
+      rows.map((r) => [r.target, r.location, r.to ?? '-', String(r.applied), r.ok ? 'ok' : `FAILED: ${r.error}`]),
     );
   }
-  return rows.every((r) => r.result.ok) ? exitCodes.ok : exitCodes.failure;
+  return rows.every((r) => r.ok) ? exitCodes.ok : exitCodes.failure;
 }
 
 function printMigrateResult(io: Io, result: MigrateResult): void {

@@ -5,10 +5,16 @@
  *
  * No `import.meta` here: drizzle-kit loads this file through its CommonJS loader.
  */
-import * as telegramInitial from './schema/telegram/initial';
-import * as telegramTaskQueue from './schema/telegram/task-queue';
 import * as agentV1 from './schema/agent/v1';
 import * as agentV2 from './schema/agent/v2';
+import * as tatlockSystemV0319 from './schema/tatlock-system/v0-3-19';
+import * as tatlockUserV0319 from './schema/tatlock-user/v0-3-19';
+import * as tatlockUserV0320 from './schema/tatlock-user/v0-3-20';
+import * as tatlockUserV0321 from './schema/tatlock-user/v0-3-21';
+import * as tatlockUserV0322 from './schema/tatlock-user/v0-3-22';
+import * as tatlockUserV0323 from './schema/tatlock-user/v0-3-23';
+import * as telegramInitial from './schema/telegram/initial';
+import * as telegramTaskQueue from './schema/telegram/task-queue';
 import * as todoPhase2 from './schema/todo/phase2';
 import * as todoPhase3 from './schema/todo/phase3';
 
@@ -32,6 +38,16 @@ export interface Target {
   readonly generations: readonly Generation[];
   /** drizzle-kit output folder, relative to the package root. */
   readonly migrationsDir: string;
+  /**
+   * SQLite targets: the embedded default, relative to the data folder (default `<target>.db`);
+   * `null` when the target has no single default database (one file per user).
+   */
+  readonly embeddedFile?: string | null;
+  /**
+   * A pseudo-target whose fan-out (`chatstore migrate <fanOut> --dir D`) covers this target's
+   * files; `migrate --all` runs the fan-out over `./data/<fanOut>` instead of one default file.
+   */
+  readonly fanOut?: string;
 }
 
 function generation<S extends Record<string, unknown>>(
@@ -62,6 +78,36 @@ export const targets = {
       generation('telegram', 'task-queue', telegramTaskQueue),
     ],
     migrationsDir: 'drizzle/telegram',
+  },
+  'tatlock-system': {
+    name: 'tatlock-system',
+    dialect: 'sqlite',
+    seed: '001',
+    description: 'Tatlock system.db: users, passwords, roles, groups, tools, settings',
+    generations: [
+      generation('tatlock-system', '0.3.19', tatlockSystemV0319, 'v0-3-19'),
+      // No schema change in 0.3.20: the version stays aligned with tatlock-user.
+      generation('tatlock-system', '0.3.20', tatlockSystemV0319, 'v0-3-19'),
+    ],
+    migrationsDir: 'drizzle/tatlock-system',
+    embeddedFile: 'tatlock/system.db',
+    fanOut: 'tatlock',
+  },
+  'tatlock-user': {
+    name: 'tatlock-user',
+    dialect: 'sqlite',
+    seed: '001',
+    description: 'Tatlock {username}_longterm.db, one per user: conversations, messages, topics, memories',
+    generations: [
+      generation('tatlock-user', '0.3.19', tatlockUserV0319, 'v0-3-19'),
+      generation('tatlock-user', '0.3.20', tatlockUserV0320, 'v0-3-20'),
+      generation('tatlock-user', '0.3.21', tatlockUserV0321, 'v0-3-21'),
+      generation('tatlock-user', '0.3.22', tatlockUserV0322, 'v0-3-22'),
+      generation('tatlock-user', '0.3.23', tatlockUserV0323, 'v0-3-23'),
+    ],
+    migrationsDir: 'drizzle/tatlock-user',
+    embeddedFile: null,
+    fanOut: 'tatlock',
   },
   todo: {
     name: 'todo',

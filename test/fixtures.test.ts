@@ -12,7 +12,19 @@ const seedsPresent = existsSync(defaultSeedsDir);
 
 describe('legacy SQL fixtures', () => {
   it('exist for every extracted file', () => {
-    for (const file of ['agent/v1.sql', 'agent/v2.sql', 'todo/phase2.sql', 'todo/phase3.sql']) {
+    for (const file of [
+      'agent/v1.sql',
+      'agent/v2.sql',
+      'todo/phase2.sql',
+      'todo/phase3.sql',
+      'tatlock/system-0.3.19.sql',
+      'tatlock/system-0.3.20.sql',
+      'tatlock/user-0.3.19.sql',
+      'tatlock/user-0.3.20.sql',
+      'tatlock/user-0.3.21.sql',
+      'tatlock/user-0.3.22.sql',
+      'tatlock/user-0.3.23.sql',
+    ]) {
       expect(existsSync(path.join(fixturesDir, file)), file).toBe(true);
     }
   });

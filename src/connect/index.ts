@@ -9,7 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { ChatstoreError } from '../errors';
-import { type TargetName, targets } from '../targets';
+import { type Target, type TargetName, targets } from '../targets';
 import { defaultLocation, type Location, parseLocation, redact } from './location';
 import { pgliteClient, postgresClient, type SqlClient, sqliteClient } from './sql-client';
 
@@ -66,7 +66,8 @@ export async function connect<T extends TargetName>(
   const definition = targets[target];
   if (!definition)
     throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${String(target)}"`, { field: 'target' });
-  const given = location ?? defaultLocation(target, definition.dialect, options.dataDir);
+  const given =
+    location ?? defaultLocation(target, definition.dialect, options.dataDir, (definition as Target).embeddedFile);
   const parsed = parseLocation(given);
   if (parsed.dialect !== definition.dialect) {
     throw new ChatstoreError(

@@ -50,9 +50,26 @@ export function parseLocation(location: string): Location {
   );
 }
 
-/** The embedded default for a target when no location is given: `./data/<target>`. */
-export function defaultLocation(target: string, dialect: Dialect, dataDir = 'data'): string {
-  return dialect === 'postgresql' ? `pglite:${path.join(dataDir, target)}` : path.join(dataDir, `${target}.db`);
+/**
+ * The embedded default for a target when no location is given: `./data/<target>` (PGlite) or
+ * `./data/<target>.db` (SQLite), or the SQLite target's own `embeddedFile` under the data folder.
+ * `embeddedFile: null` means the target has no single default database (one file per user).
+ */
+export function defaultLocation(
+  target: string,
+  dialect: Dialect,
+  dataDir = 'data',
+  embeddedFile?: string | null,
+): string {
+  if (embeddedFile === null) {
+    throw new ChatstoreError(
+      'VALIDATION',
+      `Target ${target} keeps one database per user and has no default: pass its file as the location`,
+      { field: 'location' },
+    );
+  }
+  if (dialect === 'postgresql') return `pglite:${path.join(dataDir, target)}`;
+  return path.join(dataDir, embeddedFile ?? `${target}.db`);
 }
 
 /** A location as it may be printed: passwords in URLs are masked. */

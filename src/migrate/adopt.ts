@@ -32,8 +32,25 @@ async function withScratch<T>(dialect: Dialect, fn: (client: SqlClient) => Promi
   }
 }
 
-/** Applies a target's migrations one by one to a scratch database, reading the schema after each. */
-export async function expectedSchemas(set: MigrationSet): Promise<ExpectedSchema[]> {
+// A migration set never changes once loaded, so its expected schemas are built once: adopting
+// many files of one target (`migrate tatlock --dir`) pays for the scratch database once.
+const expectedCache = new WeakMap<MigrationSet, Promise<ExpectedSchema[]>>();
+
+/**
+ * Applies a target's migrations one by one to a scratch database, reading the schema after each.
+ * Memoized per migration set.
+ */
+export function expectedSchemas(set: MigrationSet): Promise<ExpectedSchema[]> {
+  let schemas = expectedCache.get(set);
+  if (!schemas) {
+    schemas = buildExpectedSchemas(set);
+    expectedCache.set(set, schemas);
+    schemas.catch(() => expectedCache.delete(set));
+  }
+  return schemas;
+}
+
+async function buildExpectedSchemas(set: MigrationSet): Promise<ExpectedSchema[]> {
   return withScratch(set.target.dialect, async (client) => {
     const schemas: ExpectedSchema[] = [];
     for (const migration of set.migrations) {

@@ -23,12 +23,22 @@ export interface CheckProblem {
 
 type Snapshot = Record<string, unknown>;
 
-/** JSON with sorted keys, without the ids that change on every generate. */
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * JSON with sorted keys, without the ids that change on every generate. Empty objects count as
+ * absent: drizzle-kit's CLI writes `_meta.schemas: {}` into SQLite snapshots, its API leaves it out.
+ */
 function canonical(snapshot: Snapshot): string {
   const { id: _id, prevId: _prevId, ...rest } = snapshot;
   return JSON.stringify(rest, (_key, value) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+    isObject(value)
+      ? Object.fromEntries(
+          Object.entries(value)
+            .filter(([, v]) => !isObject(v) || Object.keys(v).length > 0)
+            .sort(([a], [b]) => a.localeCompare(b)),
+        )
       : value,
   );
 }

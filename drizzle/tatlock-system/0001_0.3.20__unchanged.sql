@@ -1,0 +1,1 @@
+-- tatlock-system 0.3.20: no schema change; this marker records the generation in the ledger.

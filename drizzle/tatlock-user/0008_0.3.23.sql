@@ -1,0 +1,2 @@
+DROP TABLE `memories`;--> statement-breakpoint
+DROP TABLE `memory_topics`;

@@ -1,0 +1,164 @@
+/**
+ * `chatstore migrate tatlock --dir <folder>`: brings a Tatlock installation's files to the latest
+ * generation — `system.db` first (created if missing), then every `{username}_longterm.db` —
+ * adopting files that the seed's SQL created, and reporting a result per file. A failing file
+ * does not stop the others; its migration step rolled back, so it is as it was before that step.
+ */
+import { connect } from '../connect';
+import { type ErrorCode, toChatstoreError } from '../errors';
+import { targets } from '../targets';
+import { listUserDatabases, systemDatabaseFile } from '../tatlock-files';
+import { adopt } from './adopt';
+import { migrate } from './engine';
+import { loadMigrations, type MigrationSet } from './migrations';
+
+export type TatlockTarget = 'tatlock-system' | 'tatlock-user';
+
+/** What happened to one file. */
+export interface FileResult {
+  target: TatlockTarget;
+  file: string;
+  /** The user the file belongs to (`null` for system.db, or a file name that is no valid username). */
+  username: string | null;
+  ok: boolean;
+  /** The file had no ledger and was identified as this generation (`adopt`). */
+  adopted: string | null;
+  /** Generation before the run (after identifying an unmanaged file); `null` for a new or empty file. */
+  from: string | null;
+  /** Generation after the run. */
+  to: string | null;
+  /** Migrations applied in this run, in order. */
+  applied: string[];
+  ms: number;
+  error?: { code: ErrorCode; message: string };
+}
+
+export interface FanOutResult {
+  dir: string;
+  ok: boolean;
+  files: FileResult[];
+  /** Wall-clock time of the whole run. */
+  ms: number;
+}
+
+export interface FanOutOptions {
+  /** Files migrated at the same time. Default 1: see the note on `migrateTatlockFolder`. */
+  concurrency?: number;
+  onProgress?: (event: { done: number; total: number; tag: string }) => void;
+}
+
+const sets = new Map<TatlockTarget, MigrationSet>();
+function migrationsOf(target: TatlockTarget): MigrationSet {
+  let set = sets.get(target);
+  if (!set) {
+    set = loadMigrations(targets[target]);
+    sets.set(target, set);
+  }
+  return set;
+}
+
+/**
+ * Brings one file of a Tatlock installation to the latest generation of `target`, creating it if
+ * it does not exist and adopting it first if the seed's SQL created it. Never throws: failures
+ * are in the result.
+ *
+ * @example const result = await upgradeFile('tatlock-user', 'data/tatlock/alice_longterm.db', 'alice');
+ */
+export async function upgradeFile(target: TatlockTarget, file: string, username: string | null): Promise<FileResult> {
+  const started = performance.now();
+  const result: FileResult = {
+    target,
+    file,
+    username,
+    ok: false,
+    adopted: null,
+    from: null,
+    to: null,
+    applied: [],
+    ms: 0,
+  };
+  const done = (error?: { code: ErrorCode; message: string }) => {
+    result.ms = Math.round(performance.now() - started);
+    result.ok = error === undefined;
+    if (error) result.error = error;
+    return result;
+  };
+  let conn: Awaited<ReturnType<typeof connect>> | undefined;
+  try {
+    conn = await connect(target, file);
+    const set = migrationsOf(target);
+    let run = await migrate(conn.client, set);
+    if (run.error?.code === 'NEEDS_ADOPT') {
+      const adopted = await adopt(conn.client, set);
+      if (!adopted.ok) return done(adopted.error && { code: adopted.error.code, message: adopted.error.message });
+      result.adopted = adopted.generation;
+      run = await migrate(conn.client, set);
+    }
+    result.from = result.adopted ?? run.from;
+    result.to = run.to;
+    result.applied = run.results.filter((r) => r.status === 'applied').map((r) => r.tag);
+    return done(run.error);
+  } catch (error) {
+    const mapped = toChatstoreError(error);
+    return done({ code: mapped.code, message: mapped.message });
+  } finally {
+    await conn?.close();
+  }
+}
+
+/**
+ * Migrates every database of the Tatlock installation in `dir`: `system.db` first (created if
+ * missing), then each `*_longterm.db` in name order, `concurrency` files at a time. A file whose
+ * name carries no valid username is reported as failed and not opened.
+ *
+ * better-sqlite3 is synchronous, so files of one process never overlap on the CPU; `concurrency`
+ * only interleaves their waits. Measured sequentially: see bench/RESULTS.md (tatlock).
+ *
+ * @example
+ * const run = await migrateTatlockFolder('data/tatlock');
+ * for (const f of run.files.filter((f) => !f.ok)) console.error(f.file, f.error?.message);
+ */
+export async function migrateTatlockFolder(dir: string, options: FanOutOptions = {}): Promise<FanOutResult> {
+  const started = performance.now();
+  const users = listUserDatabases(dir);
+  const total = users.length + 1;
+  let done = 0;
+  const progress = (tag: string) => options.onProgress?.({ done, total, tag });
+  progress('system.db');
+  // system.db first: Tatlock reads users from it before it opens their files.
+  const files: FileResult[] = [await upgradeFile('tatlock-system', systemDatabaseFile(dir), null)];
+  done++;
+  const results: FileResult[] = new Array(users.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < users.length) {
+      const i = next++;
+      const entry = users[i] as (typeof users)[number];
+      progress(entry.file);
+      results[i] =
+        entry.username === null
+          ? {
+              target: 'tatlock-user',
+              file: entry.file,
+              username: null,
+              ok: false,
+              adopted: null,
+              from: null,
+              to: null,
+              applied: [],
+              ms: 0,
+              error: {
+                code: 'VALIDATION',
+                message: 'The file name carries no valid username (letters, digits and _ . @ + - only); not opened',
+              },
+            }
+          : await upgradeFile('tatlock-user', entry.file, entry.username);
+      done++;
+    }
+  };
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, users.length || 1));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  progress('');
+  files.push(...results);
+  return { dir, ok: files.every((f) => f.ok), files, ms: Math.round(performance.now() - started) };
+}

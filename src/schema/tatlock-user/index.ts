@@ -1,0 +1,2 @@
+/** The latest generation of the `tatlock-user` target; repositories import from here. */
+export * from './v0-3-23';

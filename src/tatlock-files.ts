@@ -1,0 +1,84 @@
+/**
+ * Where a Tatlock installation keeps its databases: one folder holding `system.db` and one
+ * `{username}_longterm.db` per user. Usernames come from users, so they are validated before
+ * they become part of a path: nothing a user can choose may resolve outside the folder.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ChatstoreError } from './errors';
+import { parseInput } from './repositories/shared';
+
+/** The data folder `migrate --all` and the library use when none is given: `./data/tatlock`. */
+export const defaultTatlockDir = path.join('data', 'tatlock');
+export const systemDatabaseName = 'system.db';
+const userSuffix = '_longterm.db';
+
+/**
+ * A username that is safe as part of a file name: letters, digits and `_ . @ + -`, not starting
+ * with a dot, at most 64 characters. So no separators (`/`, `\`), no `..`, no NUL or other
+ * control characters, no absolute paths, no drive letters.
+ */
+export const Username = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\p{L}\p{N}_@+-][\p{L}\p{N}_.@+-]*$/u, {
+    message: 'only letters, digits and _ . @ + - are allowed, and it must not start with a dot',
+  });
+
+/** Validates a username; a bad one is a `VALIDATION` error on `username`, and no file is touched. */
+export function parseUsername(username: unknown): string {
+  return parseInput(Username, username, 'users');
+}
+
+/**
+ * The file of a user's memory database inside `dir`. Validates the username, and checks that the
+ * resolved path is still directly inside `dir`.
+ *
+ * @example userDatabaseFile('data/tatlock', 'alice') // '/abs/data/tatlock/alice_longterm.db'
+ */
+export function userDatabaseFile(dir: string, username: unknown): string {
+  const name = parseUsername(username);
+  const folder = path.resolve(dir);
+  const file = path.resolve(folder, `${name}${userSuffix}`);
+  if (path.dirname(file) !== folder) {
+    throw new ChatstoreError('VALIDATION', `Invalid username: ${JSON.stringify(name)} leaves the data folder`, {
+      field: 'username',
+      entity: 'users',
+    });
+  }
+  return file;
+}
+
+/** The system database of the installation in `dir`. */
+export function systemDatabaseFile(dir: string): string {
+  return path.resolve(dir, systemDatabaseName);
+}
+
+export interface UserDatabaseEntry {
+  /** The username the file name carries, or `null` if it is not a valid username. */
+  username: string | null;
+  file: string;
+}
+
+/** Every `*_longterm.db` in `dir`, sorted by name; a missing folder has none. */
+export function listUserDatabases(dir: string): UserDatabaseEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new ChatstoreError('UNWRITABLE_PATH', `Cannot read folder "${dir}": ${(error as Error).message}`, {
+      field: 'dir',
+      cause: error,
+    });
+  }
+  return names
+    .filter((name) => name.endsWith(userSuffix) && name.length > userSuffix.length)
+    .sort()
+    .map((name) => {
+      const username = name.slice(0, -userSuffix.length);
+      return { username: Username.safeParse(username).success ? username : null, file: path.resolve(dir, name) };
+    });
+}
