@@ -5,6 +5,7 @@ export {};
  * raw driver in the same run. Figures go to stdout and bench/RESULTS.md.
  */
 const benches: Record<string, () => Promise<void>> = {
+  telegram: () => import('./telegram/run').then((m) => m.main()),
   todo: () => import('./todo/run').then((m) => m.main()),
 };
 
