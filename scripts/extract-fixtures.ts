@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { packageRoot } from '../src/paths';
 import { extractAgent } from './fixtures/agent';
+import { extractLetta } from './fixtures/letta';
 import { extractTatlock } from './fixtures/tatlock';
 import { extractTelegram } from './fixtures/telegram';
 import { extractTodo } from './fixtures/todo';
@@ -16,7 +17,13 @@ import { extractTodo } from './fixtures/todo';
 /** Fixture file (relative to test/fixtures) → content. */
 export type Fixtures = Record<string, string>;
 
-const extractors: ((seedsDir: string) => Fixtures)[] = [extractAgent, extractTatlock, extractTodo, extractTelegram];
+const extractors: ((seedsDir: string) => Fixtures)[] = [
+  extractAgent,
+  extractLetta,
+  extractTatlock,
+  extractTodo,
+  extractTelegram,
+];
 
 export const defaultSeedsDir = path.resolve(packageRoot, '..', 'shared', 'seeds');
 

@@ -19,7 +19,7 @@ const help: Record<string, string> = {
 
 Usage:
   chatstore targets [--json]                         list targets, dialects, generations
-  chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--json]
+  chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
   chatstore migrate --all [--json]                   every target's embedded database under ./data/
   chatstore migrate tatlock --dir D [--json]         a Tatlock folder: system.db, then every *_longterm.db
   chatstore status  <target> [--db L] [--json]       generation, applied, pending, checksum problems
@@ -34,7 +34,7 @@ Run \`chatstore <command> --help\` for one command.`,
   targets: `Usage: chatstore targets [--json]
 
 Lists every target with its dialect, seed and generations (oldest first).`,
-  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--json]
+  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
        chatstore migrate --all [--json]
        chatstore migrate tatlock --dir <folder> [--json]
 
@@ -48,7 +48,11 @@ to its latest generation and prints a status table (Tatlock's files: the fan-out
 \`migrate tatlock --dir <folder>\` upgrades a Tatlock installation: system.db first (created if
 missing), then every {username}_longterm.db, adopting files the seed's SQL created. It prints
 a result per file (generation before and after, migrations applied, error); a failing file
-does not stop the others and makes the exit code 1.`,
+does not stop the others and makes the exit code 1.
+
+--discard-data reaches a generation that ships a discard path (e.g. letta v2: the seed's
+drop-and-recreate) by that path instead of the migrations that keep the data. It lists the
+rows it would delete and stops, unless --allow-data-loss is given too.`,
   status: `Usage: chatstore status <target> [--db L] [--json]
 
 Shows the database's generation, applied and pending migrations, and applied migrations whose
@@ -107,6 +111,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         json: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         'allow-data-loss': { type: 'boolean', default: false },
+        'discard-data': { type: 'boolean', default: false },
         root: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -157,6 +162,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           const result = await migrate(conn.client, loadMigrations(targets[name]), {
             to: values.to,
             allowDataLoss: values['allow-data-loss'],
+            discardData: values['discard-data'],
             onProgress: progress ? progressBar(`migrate ${name}`) : undefined,
           });
           print(result, () => printMigrateResult(io, result));
@@ -375,6 +381,7 @@ function printMigrateResult(io: Io, result: MigrateResult): void {
         `    statement ${r.error?.statement}: ${r.error?.message}\n    ${r.error?.sql.split('\n').join('\n    ')}`,
       );
     } else io.out(line);
+    if (r.deleted?.length) io.out(`    deleted ${r.deleted.join('; ')}`);
   }
   if (result.ok) {
     const applied = result.results.length;

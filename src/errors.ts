@@ -21,6 +21,7 @@ export const errorCodes = [
   'ALREADY_MANAGED',
   'NO_DOWN_MIGRATION',
   'DATA_LOSS',
+  'NO_DISCARD_PATH',
   'MIGRATION_FAILED',
   'SCHEMA_DRIFT',
   // repositories

@@ -7,6 +7,8 @@
  */
 import * as agentV1 from './schema/agent/v1';
 import * as agentV2 from './schema/agent/v2';
+import * as lettaV1 from './schema/letta/v1';
+import * as lettaV2 from './schema/letta/v2';
 import * as tatlockSystemV0319 from './schema/tatlock-system/v0-3-19';
 import * as tatlockUserV0319 from './schema/tatlock-user/v0-3-19';
 import * as tatlockUserV0320 from './schema/tatlock-user/v0-3-20';
@@ -108,6 +110,14 @@ export const targets = {
     migrationsDir: 'drizzle/tatlock-user',
     embeddedFile: null,
     fanOut: 'tatlock',
+  },
+  letta: {
+    name: 'letta',
+    dialect: 'sqlite',
+    seed: '000',
+    description: 'Letta agent bot: master users, their platform profiles, messages, the processing queue',
+    generations: [generation('letta', 'v1', lettaV1), generation('letta', 'v2', lettaV2)],
+    migrationsDir: 'drizzle/letta',
   },
   todo: {
     name: 'todo',

@@ -15,6 +15,9 @@ describe('legacy SQL fixtures', () => {
     for (const file of [
       'agent/v1.sql',
       'agent/v2.sql',
+      'letta/discard.sql',
+      'letta/v1.sql',
+      'letta/v2.sql',
       'todo/phase2.sql',
       'todo/phase3.sql',
       'tatlock/system-0.3.19.sql',

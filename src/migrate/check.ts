@@ -30,7 +30,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * JSON with sorted keys, without the ids that change on every generate. Empty objects count as
  * absent: drizzle-kit's CLI writes `_meta.schemas: {}` into SQLite snapshots, its API leaves it out.
  */
-function canonical(snapshot: Snapshot): string {
+export function canonical(snapshot: Snapshot): string {
   const { id: _id, prevId: _prevId, ...rest } = snapshot;
   return JSON.stringify(rest, (_key, value) =>
     isObject(value)
@@ -43,7 +43,8 @@ function canonical(snapshot: Snapshot): string {
   );
 }
 
-async function snapshotOf(target: Target, schema: Record<string, unknown>): Promise<Snapshot> {
+/** drizzle-kit's snapshot of a schema module, as its CLI writes it (without `id`/`prevId`). */
+export async function snapshotOf(target: Target, schema: Record<string, unknown>): Promise<Snapshot> {
   return target.dialect === 'postgresql'
     ? (generateDrizzleJson(schema) as unknown as Snapshot)
     : ((await generateSQLiteDrizzleJson(schema)) as unknown as Snapshot);
@@ -57,6 +58,23 @@ async function sqlBetween(target: Target, prev: Snapshot, cur: Snapshot): Promis
   return target.dialect === 'postgresql' ? generateMigration(a, b) : generateSQLiteMigration(a, b);
 }
 
+/**
+ * `sqlBetween` for a report: where drizzle-kit would have to ask whether a table or column was
+ * renamed (it only asks on a terminal), says so instead of failing.
+ */
+async function describeChange(target: Target, prev: Snapshot, cur: Snapshot): Promise<string[]> {
+  try {
+    return await sqlBetween(target, prev, cur);
+  } catch (error) {
+    return [`(drizzle-kit cannot list the statements without asking about renames: ${(error as Error).message})`];
+  }
+}
+
+/** drizzle-kit's snapshot of the migration at journal position `idx`. */
+export function snapshotFile(dir: string, idx: number): string {
+  return path.join(dir, 'meta', `${String(idx).padStart(4, '0')}_snapshot.json`);
+}
+
 export function readChecksums(dir: string): Record<string, string> {
   const file = path.join(dir, checksumsFile);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
@@ -67,15 +85,18 @@ export function handWrittenFiles(target: Target, dir: string): string[] {
   const custom = readJournal(dir)
     .filter((e) => e.tag.includes('__'))
     .map((e) => `${e.tag}.sql`);
-  const downs = target.generations.map((g) => `down/${g.name}.sql`).filter((f) => existsSync(path.join(dir, f)));
+  const downs = target.generations
+    .flatMap((g) => [`down/${g.name}.sql`, `discard/${g.name}.sql`])
+    .filter((f) => existsSync(path.join(dir, f)));
   return [...custom, ...downs];
 }
 
 /**
  * Verifies that a target's schema modules and committed migrations agree: every generation
  * has a migration, every migration its snapshot; a generated migration equals what drizzle-kit
- * derives from the snapshots, a hand-written one leaves the snapshot unchanged; each schema
- * module equals the snapshot its generation ends at; hand-written files match their checksums.
+ * derives from the snapshots, a hand-written one leaves the snapshot unchanged (unless it is its
+ * generation's whole schema change, written by hand because drizzle-kit's would lose data); each
+ * schema module equals the snapshot its generation ends at; hand-written files match their checksums.
  */
 export async function checkTarget(target: Target, root = packageRoot): Promise<CheckProblem[]> {
   const dir = path.join(root, target.migrationsDir);
@@ -90,23 +111,33 @@ export async function checkTarget(target: Target, root = packageRoot): Promise<C
       continue;
     }
     for (const entry of entries) {
-      const snapshotFile = path.join(dir, 'meta', `${String(entry.idx).padStart(4, '0')}_snapshot.json`);
-      if (!existsSync(snapshotFile)) {
-        report(`snapshot of ${entry.tag} is missing (${path.relative(root, snapshotFile)})`);
+      const file = snapshotFile(dir, entry.idx);
+      if (!existsSync(file)) {
+        report(`snapshot of ${entry.tag} is missing (${path.relative(root, file)})`);
         continue;
       }
-      const snapshot = JSON.parse(readFileSync(snapshotFile, 'utf8')) as Snapshot;
+      const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
       if (entry.tag.includes('__')) {
-        if (canonical(snapshot) !== canonical(previous)) {
+        // A generation without a generated migration has its schema change written by hand
+        // (`npm run db:generate -- --by-hand`): that step carries the generation's snapshot.
+        const byHand = !entries.some((e) => !e.tag.includes('__'));
+        if (canonical(snapshot) !== canonical(previous) && !byHand) {
           report(
             `${entry.tag} is hand-written but its snapshot changes the schema; schema changes belong in generated migrations`,
           );
         }
       } else {
-        const file = path.join(dir, `${entry.tag}.sql`);
-        const expected = (await sqlBetween(target, previous, snapshot)).join('--> statement-breakpoint\n');
-        const actual = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+        const sqlFile = path.join(dir, `${entry.tag}.sql`);
+        const expected = await sqlBetween(target, previous, snapshot).then(
+          (statements) => statements.join('--> statement-breakpoint\n'),
+          (error: Error) => error,
+        );
+        const actual = existsSync(sqlFile) ? readFileSync(sqlFile, 'utf8') : undefined;
         if (actual === undefined) report(`${entry.tag}.sql is missing`);
+        else if (expected instanceof Error)
+          report(
+            `${entry.tag}.sql cannot be re-derived: drizzle-kit would ask whether tables or columns were renamed (${expected.message}); write such a generation by hand (\`npm run db:generate -- --by-hand\`)`,
+          );
         else if (actual !== expected)
           report(`${entry.tag}.sql was edited: it no longer equals what drizzle-kit generates from its snapshots`);
       }
@@ -114,7 +145,7 @@ export async function checkTarget(target: Target, root = packageRoot): Promise<C
     }
     const schema = await snapshotOf(target, generation.schema);
     if (canonical(previous) !== canonical(schema)) {
-      const ahead = await sqlBetween(target, previous, schema);
+      const ahead = await describeChange(target, previous, schema);
       const last = entries.at(-1)?.tag;
       report(
         `${generation.file} differs from the snapshot of ${last}${ahead.length ? `; the module would need:\n    ${ahead.join('\n    ')}` : ''}\n  Released generations are frozen: revert the edit and add a new generation.`,

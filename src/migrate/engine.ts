@@ -24,6 +24,8 @@ export interface MigrationResult {
   ms: number;
   /** For `failed`: which statement (1-based) failed and why. Nothing of the migration stays applied. */
   error?: { statement: number; sql: string; message: string };
+  /** For a discard path (`discard/<generation>`): the rows it deleted, e.g. `12 row(s) in users`. */
+  deleted?: string[];
 }
 
 export interface RunError {
@@ -63,8 +65,14 @@ export interface Status {
 export interface MigrateOptions {
   /** Generation to end at; default the latest. Older than the current one means going down. */
   to?: string;
-  /** Allow a down migration that drops tables or columns holding rows. */
+  /** Allow a down migration or a discard path that drops tables or columns holding rows. */
   allowDataLoss?: boolean;
+  /**
+   * Reach a generation that ships a discard path (`drizzle/<target>/discard/<generation>.sql`,
+   * e.g. a seed's drop-and-recreate) by that path instead of its migrations, which keep the
+   * data. Deleting rows also needs `allowDataLoss`; without it the run stops, listing them.
+   */
+  discardData?: boolean;
   onProgress?: (event: { done: number; total: number; tag: string }) => void;
 }
 
@@ -163,11 +171,26 @@ export async function migrate(
     return migrateDown(client, set, names.slice(toIndex + 1, fromIndex + 1).reverse(), to, base, options);
 
   const wanted = new Set(names.slice(0, toIndex + 1));
-  const todo = status.pending.filter((m) => wanted.has(m.generation));
+  const pending = status.pending.filter((m) => wanted.has(m.generation));
+  const todo = options.discardData ? discardSteps(set, pending) : pending.map(migrationStep);
+  if (!Array.isArray(todo)) return fail(todo);
   const results: MigrationResult[] = [];
-  for (const [i, migration] of todo.entries()) {
-    options.onProgress?.({ done: i, total: todo.length, tag: migration.tag });
-    const result = await applyUp(client, target.name, migration);
+  for (const [i, step] of todo.entries()) {
+    options.onProgress?.({ done: i, total: todo.length, tag: step.tag });
+    const deleted = step.discard ? await dataAtRisk(client, step.discard) : [];
+    if (deleted.length > 0 && !options.allowDataLoss) {
+      return {
+        ...base,
+        results,
+        ok: false,
+        error: {
+          code: 'DATA_LOSS',
+          message: `${step.tag} (${step.discard?.file}) would delete ${deleted.join('; ')}, instead of keeping them as ${step.records.map((m) => m.tag).join(', ')} does. Pass --allow-data-loss to delete them (take a backup first).`,
+        },
+      };
+    }
+    const result = await applyUp(client, target.name, step);
+    if (step.discard && result.status === 'applied') result.deleted = deleted;
     results.push(result);
     if (result.status === 'failed') {
       return {
@@ -176,7 +199,7 @@ export async function migrate(
         ok: false,
         error: {
           code: 'MIGRATION_FAILED',
-          message: `${migration.tag} failed at statement ${result.error?.statement}: ${result.error?.message}`,
+          message: `${step.tag} failed at statement ${result.error?.statement}: ${result.error?.message}`,
         },
       };
     }
@@ -211,11 +234,60 @@ function failure(error: unknown): MigrationResult['error'] {
   return { statement: 0, sql: '', message: error instanceof Error ? error.message : String(error) };
 }
 
-async function applyUp(client: SqlClient, target: string, migration: Migration): Promise<MigrationResult> {
+/**
+ * One step up: a migration (`records` = itself), or a generation's discard path, which runs
+ * instead of that generation's migrations and records them all.
+ */
+interface UpStep {
+  tag: string;
+  generation: string;
+  statements: readonly string[];
+  rebuildsTables: boolean;
+  records: readonly Migration[];
+  discard?: DownMigration;
+}
+
+const migrationStep = (migration: Migration): UpStep => ({ ...migration, records: [migration] });
+
+/**
+ * `pending` with each generation that ships a discard path replaced by that path; a
+ * generation only partly applied cannot take it. An error when no generation has one.
+ */
+function discardSteps(set: MigrationSet, pending: readonly Migration[]): UpStep[] | RunError {
+  const { target } = set;
+  const steps: UpStep[] = [];
+  for (const migration of pending) {
+    const discard = set.discards?.get(migration.generation);
+    if (!discard) {
+      steps.push(migrationStep(migration));
+      continue;
+    }
+    if (steps.some((s) => s.discard === discard)) continue;
+    const own = set.migrations.filter((m) => m.generation === migration.generation);
+    if (!own.every((m) => pending.includes(m))) {
+      return {
+        code: 'NO_DISCARD_PATH',
+        message: `Generation ${migration.generation} of ${target.name} is partly applied; its discard path starts from the generation before. Run \`chatstore migrate ${target.name}\` without --discard-data.`,
+      };
+    }
+    const tag = `discard/${migration.generation}`;
+    steps.push({ ...discard, tag, records: own, discard });
+  }
+  if (!steps.some((s) => s.discard)) {
+    const generations = [...new Set(pending.map((m) => m.generation))];
+    return {
+      code: 'NO_DISCARD_PATH',
+      message: `Nothing to discard: ${generations.length ? `pending generation(s) ${generations.join(', ')} of ${target.name} ship` : `${target.name} has no pending generation, so it ships`} no discard path (drizzle/${target.name}/discard/<generation>.sql). Nothing was changed.`,
+    };
+  }
+  return steps;
+}
+
+async function applyUp(client: SqlClient, target: string, step: UpStep): Promise<MigrationResult> {
   const started = performance.now();
   const result = (status: MigrationOutcome, error?: MigrationResult['error']): MigrationResult => ({
-    tag: migration.tag,
-    generation: migration.generation,
+    tag: step.tag,
+    generation: step.generation,
     direction: 'up',
     status,
     ms: Math.round(performance.now() - started),
@@ -226,12 +298,13 @@ async function applyUp(client: SqlClient, target: string, migration: Migration):
       async (tx) => {
         await ensureLedger(tx, target);
         // Another migrator may have applied it while we waited for the lock.
-        if ((await readLedger(tx, target)).some((row) => row.tag === migration.tag)) return false;
-        await runStatements(tx, migration.statements);
-        await recordApplied(tx, target, migration);
+        const done = new Set((await readLedger(tx, target)).map((row) => row.tag));
+        if (step.records.some((m) => done.has(m.tag))) return false;
+        await runStatements(tx, step.statements);
+        for (const migration of step.records) await recordApplied(tx, target, migration);
         return true;
       },
-      { foreignKeysOff: migration.rebuildsTables },
+      { foreignKeysOff: step.rebuildsTables },
     );
     return result(applied ? 'applied' : 'skipped');
   } catch (error) {
@@ -311,7 +384,7 @@ const dropTable = /^drop\s+table\s+(?:if\s+exists\s+)?[`"]?(\w+)[`"]?/i;
 const renameTo = /^alter\s+table\s+\S+\s+rename\s+to\s+[`"]?(\w+)[`"]?/i;
 const dropColumn = /^alter\s+table\s+[`"]?(\w+)[`"]?\s+drop\s+column\s+(?:if\s+exists\s+)?[`"]?(\w+)[`"]?/i;
 
-/** Tables (and columns) a down migration drops that still hold rows. */
+/** Tables (and columns) a down migration or discard path drops that still hold rows. */
 async function dataAtRisk(client: SqlClient, down: DownMigration): Promise<string[]> {
   const existing = new Set(await userTables(client));
   const statements = down.statements.map((s) => s.replace(/^\s*--.*$/gm, '').trim());

@@ -21,7 +21,10 @@ export interface Migration {
   readonly custom: boolean;
 }
 
-/** The hand-written SQL that takes a database from a generation back to the one before. */
+/**
+ * A generation's hand-written script: its down migration (back to the generation before) or its
+ * discard path (to it, without the data).
+ */
 export interface DownMigration {
   readonly generation: string;
   readonly file: string;
@@ -36,6 +39,12 @@ export interface MigrationSet {
   readonly dir: string;
   readonly migrations: readonly Migration[];
   readonly downs: ReadonlyMap<string, DownMigration>;
+  /**
+   * Hand-written alternatives to a generation's migrations that discard data instead of moving
+   * it (e.g. a seed's drop-and-recreate), from `drizzle/<target>/discard/<generation>.sql`.
+   * Taken only with `migrate(…, { discardData: true })`.
+   */
+  readonly discards?: ReadonlyMap<string, DownMigration>;
 }
 
 export interface JournalEntry {
@@ -69,7 +78,7 @@ export function readJournal(dir: string): JournalEntry[] {
 }
 
 /**
- * Reads a target's committed migrations (journal order) and its down migrations.
+ * Reads a target's committed migrations (journal order), its down migrations and discard paths.
  * `root` defaults to the package root; tests point it at a copy.
  */
 export function loadMigrations(target: Target, root = packageRoot): MigrationSet {
@@ -95,13 +104,15 @@ export function loadMigrations(target: Target, root = packageRoot): MigrationSet
     }
     return migrationFromSql(entry.tag, index, readFileSync(file, 'utf8'));
   });
-  const downs = new Map<string, DownMigration>();
-  for (const { name } of target.generations) {
-    const file = path.join(dir, 'down', `${name}.sql`);
-    if (!existsSync(file)) continue;
-    downs.set(name, downFromSql(name, file, readFileSync(file, 'utf8')));
-  }
-  return { target, dir, migrations, downs };
+  const scripts = (folder: 'down' | 'discard') => {
+    const found = new Map<string, DownMigration>();
+    for (const { name } of target.generations) {
+      const file = path.join(dir, folder, `${name}.sql`);
+      if (existsSync(file)) found.set(name, downFromSql(name, file, readFileSync(file, 'utf8')));
+    }
+    return found;
+  };
+  return { target, dir, migrations, downs: scripts('down'), discards: scripts('discard') };
 }
 
 /**

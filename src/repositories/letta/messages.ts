@@ -1,0 +1,172 @@
+/**
+ * Messages (seed 000, v2 `messages`): record what a user sends, queued for the agent in the
+ * same transaction, and give the agent a user's recent history across every platform.
+ */
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { ChatstoreError } from '../../errors';
+import { lettaUsers, messages, platformProfiles, queue } from '../../schema/letta';
+import { parseInput } from '../shared';
+import { RowId } from './identity';
+import { type LettaDb, mapped, notFound, preparedPerConnection, rowDecoder, sqliteTimestamp } from './internal';
+import { ConversationHistoryLimit } from './preferences';
+
+export type Message = typeof messages.$inferSelect;
+export type QueueEntry = typeof queue.$inferSelect;
+
+/** A message of the agent's history, with the platform it came from. */
+export interface HistoryMessage extends Message {
+  platform: string | null;
+}
+
+export const RecordIncomingMessageInput = z.object({
+  /** The profile (platform presence) the message came from: `resolveIdentity(…).profile.id`. */
+  profileId: RowId,
+  message: z
+    .string()
+    .min(1)
+    .max(100_000)
+    .refine((v) => v.trim().length > 0, 'must not be blank'),
+  /** When it was sent; default now. */
+  at: z.date().optional(),
+});
+export type RecordIncomingMessageInput = z.input<typeof RecordIncomingMessageInput>;
+
+export interface RecordedMessage {
+  message: Message;
+  /** The queue entry, `pending`, that hands the message to the agent. */
+  queueEntry: QueueEntry;
+}
+
+export const LoadHistoryInput = z.object({
+  lettaUserId: RowId,
+  /** How many messages; default the user's `conversation_history_limit`. */
+  limit: ConversationHistoryLimit.optional(),
+  /** Only messages before this one (e.g. the message being answered). */
+  beforeMessageId: RowId.optional(),
+});
+export type LoadHistoryInput = z.input<typeof LoadHistoryInput>;
+
+const ph = sql.placeholder;
+const decodeHistory = rowDecoder({ message: messages, platform: platformProfiles.platform });
+
+const statements = preparedPerConnection((db) => ({
+  owner: db
+    .select({ lettaUserId: platformProfiles.lettaUserId })
+    .from(platformProfiles)
+    .where(eq(platformProfiles.id, ph('profileId')))
+    .prepare(),
+  insert: db
+    .insert(messages)
+    .values({
+      lettaUserId: ph('lettaUserId'),
+      platformProfileId: ph('profileId'),
+      role: 'user',
+      message: ph('message'),
+      timestamp: ph('at'),
+      processed: 0,
+    })
+    .returning()
+    .prepare(),
+  enqueue: db
+    .insert(queue)
+    .values({
+      lettaUserId: ph('lettaUserId'),
+      messageId: ph('messageId'),
+      status: 'pending',
+      attemptCount: 0,
+      timestamp: ph('at'),
+    })
+    .returning()
+    .prepare(),
+  touchProfile: db
+    .update(platformProfiles)
+    .set({ lastActive: sql`${ph('at')}` })
+    .where(eq(platformProfiles.id, ph('profileId')))
+    .prepare(),
+  touchUser: db
+    .update(lettaUsers)
+    .set({ lastActive: sql`${ph('at')}` })
+    .where(eq(lettaUsers.id, ph('lettaUserId')))
+    .prepare(),
+  historyLimit: db
+    .select({ limit: lettaUsers.conversationHistoryLimit })
+    .from(lettaUsers)
+    .where(eq(lettaUsers.id, ph('lettaUserId')))
+    .prepare(),
+  // Newest first so LIMIT keeps the latest; ids are the order messages were recorded in.
+  history: db
+    .select({ message: messages, platform: platformProfiles.platform })
+    .from(messages)
+    .leftJoin(platformProfiles, eq(platformProfiles.id, messages.platformProfileId))
+    .where(and(eq(messages.lettaUserId, ph('lettaUserId')), lt(messages.id, ph('before'))))
+    .orderBy(desc(messages.id))
+    .limit(ph('limit'))
+    .prepare(),
+}));
+
+/**
+ * Records a message a user sent and queues it for the agent, in one transaction: the message
+ * (role `user`, `processed` 0) on the profile and its Letta user, a `pending` queue entry for
+ * it, and `last_active` of the profile and the user set to the message's time. `NOT_FOUND` on
+ * `profileId` for an unknown profile or one without a Letta user; nothing is written on error.
+ *
+ * @example
+ * const { profile } = resolveIdentity(db, { platform: 'telegram', platformUserId: 123456789 });
+ * const { message, queueEntry } = recordIncomingMessage(db, { profileId: profile.id, message: 'Hi!' });
+ */
+export function recordIncomingMessage(db: LettaDb, input: RecordIncomingMessageInput): RecordedMessage {
+  const { profileId, message, at } = parseInput(RecordIncomingMessageInput, input, 'messages');
+  const timestamp = sqliteTimestamp(at);
+  return mapped('messages', () =>
+    db.transaction(
+      (tx) => {
+        const s = statements(tx);
+        const owner = s.owner.get({ profileId });
+        if (!owner) throw notFound('platform_profiles', 'profileId', profileId);
+        const { lettaUserId } = owner;
+        if (lettaUserId === null) {
+          throw new ChatstoreError('NOT_FOUND', `Profile ${profileId} has no Letta user`, {
+            entity: 'platform_profiles',
+            field: 'profileId',
+          });
+        }
+        const recorded = s.insert.get({ lettaUserId, profileId, message, at: timestamp }) as Message;
+        const queueEntry = s.enqueue.get({ lettaUserId, messageId: recorded.id, at: timestamp }) as QueueEntry;
+        s.touchProfile.run({ profileId, at: timestamp });
+        s.touchUser.run({ lettaUserId, at: timestamp });
+        return { message: recorded, queueEntry };
+      },
+      { behavior: 'immediate' },
+    ),
+  );
+}
+
+/**
+ * The agent's history for a Letta user across all platforms, oldest first: the last `limit`
+ * messages (default the user's `conversation_history_limit`), each with its agent response and
+ * the platform it came from. `NOT_FOUND` on `lettaUserId` for an unknown user.
+ *
+ * @example
+ * const history = loadAgentHistory(db, { lettaUserId: 7, beforeMessageId: entry.messageId });
+ * // [{ role: 'user', message: 'Hi!', agentResponse: 'Hello Ada', platform: 'telegram', … }, …]
+ */
+export function loadAgentHistory(db: LettaDb, input: LoadHistoryInput): HistoryMessage[] {
+  const { lettaUserId, limit, beforeMessageId } = parseInput(LoadHistoryInput, input, 'messages');
+  return mapped('messages', () => {
+    const s = statements(db);
+    const user = s.historyLimit.get({ lettaUserId });
+    if (!user) throw notFound('letta_users', 'lettaUserId', lettaUserId);
+    const rows = s.history.values({
+      lettaUserId,
+      before: beforeMessageId ?? Number.MAX_SAFE_INTEGER,
+      limit: limit ?? user.limit ?? 10,
+    });
+    const history: HistoryMessage[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const { message, platform } = decodeHistory(rows[i] as unknown[]);
+      history[rows.length - 1 - i] = { ...message, platform };
+    }
+    return history;
+  });
+}

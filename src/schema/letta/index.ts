@@ -1,0 +1,2 @@
+/** The latest generation of the `letta` target; repositories import from here. */
+export * from './v2';
