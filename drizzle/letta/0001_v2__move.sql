@@ -8,9 +8,10 @@
 -- migration back, leaving v1 untouched. The seed's discard path is discard/v2.sql.
 --
 -- 1. Every Telegram id v1 knows, numbered in id order: the new user id, also the profile id.
---    `first_seen` is the timestamp of the id's first message, for created_at.
+--    `first_seen` is the timestamp of the id's first message, for created_at. `user_id` has
+--    INTEGER affinity like v1's columns, so joins on it use its index.
 CREATE TEMP TABLE `_letta_move_users` (
-	`user_id` PRIMARY KEY,
+	`user_id` integer NOT NULL UNIQUE,
 	`id` integer NOT NULL UNIQUE,
 	`first_seen` text
 );

@@ -3,6 +3,7 @@
  * connection, a fast row decoder for hot paths, timestamps, and the mapping of SQLite errors to
  * `ChatstoreError`s that name input fields. Not re-exported from `index.ts` except the types.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import type { RunResult } from 'better-sqlite3';
 import { Column, getTableColumns } from 'drizzle-orm';
 import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
@@ -20,16 +21,21 @@ export type LettaDb = BaseSQLiteDatabase<'sync', RunResult, LettaSchema>;
 /**
  * Builds a set of prepared statements once per connection. A transaction handle shares its
  * database's session (one better-sqlite3 connection), so statements built on either run inside
- * the transaction when called from it.
+ * the transaction when called from it. `client` is that connection: a transaction function
+ * made once with `client.transaction(fn)` and called with `.immediate(…)` costs what raw
+ * `BEGIN IMMEDIATE … COMMIT` costs (drizzle's `db.transaction` builds a new one per call, about
+ * 4 µs), and runs as a savepoint when the caller's handle is already a transaction.
  */
-export function preparedPerConnection<T>(build: (db: LettaDb) => T): (db: LettaDb) => T {
+export function preparedPerConnection<T>(
+  build: (db: LettaDb, client: BetterSqlite3.Database) => T,
+): (db: LettaDb) => T {
   const cache = new WeakMap<object, T>();
   return (db) => {
     // drizzle marks `session` internal; it is the same object for a database and its transactions.
-    const session = (db as unknown as { session: object }).session;
+    const session = (db as unknown as { session: { client: BetterSqlite3.Database } }).session;
     let statements = cache.get(session);
     if (statements === undefined) {
-      statements = build(db);
+      statements = build(db, session.client);
       cache.set(session, statements);
     }
     return statements;

@@ -50,13 +50,13 @@ export type LoadHistoryInput = z.input<typeof LoadHistoryInput>;
 const ph = sql.placeholder;
 const decodeHistory = rowDecoder({ message: messages, platform: platformProfiles.platform });
 
-const statements = preparedPerConnection((db) => ({
-  owner: db
+const statements = preparedPerConnection((db, client) => {
+  const owner = db
     .select({ lettaUserId: platformProfiles.lettaUserId })
     .from(platformProfiles)
     .where(eq(platformProfiles.id, ph('profileId')))
-    .prepare(),
-  insert: db
+    .prepare();
+  const insert = db
     .insert(messages)
     .values({
       lettaUserId: ph('lettaUserId'),
@@ -67,8 +67,8 @@ const statements = preparedPerConnection((db) => ({
       processed: 0,
     })
     .returning()
-    .prepare(),
-  enqueue: db
+    .prepare();
+  const enqueue = db
     .insert(queue)
     .values({
       lettaUserId: ph('lettaUserId'),
@@ -78,32 +78,50 @@ const statements = preparedPerConnection((db) => ({
       timestamp: ph('at'),
     })
     .returning()
-    .prepare(),
-  touchProfile: db
+    .prepare();
+  const touchProfile = db
     .update(platformProfiles)
     .set({ lastActive: sql`${ph('at')}` })
     .where(eq(platformProfiles.id, ph('profileId')))
-    .prepare(),
-  touchUser: db
+    .prepare();
+  const touchUser = db
     .update(lettaUsers)
     .set({ lastActive: sql`${ph('at')}` })
     .where(eq(lettaUsers.id, ph('lettaUserId')))
-    .prepare(),
-  historyLimit: db
-    .select({ limit: lettaUsers.conversationHistoryLimit })
-    .from(lettaUsers)
-    .where(eq(lettaUsers.id, ph('lettaUserId')))
-    .prepare(),
-  // Newest first so LIMIT keeps the latest; ids are the order messages were recorded in.
-  history: db
-    .select({ message: messages, platform: platformProfiles.platform })
-    .from(messages)
-    .leftJoin(platformProfiles, eq(platformProfiles.id, messages.platformProfileId))
-    .where(and(eq(messages.lettaUserId, ph('lettaUserId')), lt(messages.id, ph('before'))))
-    .orderBy(desc(messages.id))
-    .limit(ph('limit'))
-    .prepare(),
-}));
+    .prepare();
+  return {
+    record: client.transaction((profileId: number, message: string, at: string): RecordedMessage => {
+      const found = owner.get({ profileId });
+      if (!found) throw notFound('platform_profiles', 'profileId', profileId);
+      const { lettaUserId } = found;
+      if (lettaUserId === null) {
+        throw new ChatstoreError('NOT_FOUND', `Profile ${profileId} has no Letta user`, {
+          entity: 'platform_profiles',
+          field: 'profileId',
+        });
+      }
+      const recorded = insert.get({ lettaUserId, profileId, message, at }) as Message;
+      const queueEntry = enqueue.get({ lettaUserId, messageId: recorded.id, at }) as QueueEntry;
+      touchProfile.run({ profileId, at });
+      touchUser.run({ lettaUserId, at });
+      return { message: recorded, queueEntry };
+    }),
+    historyLimit: db
+      .select({ limit: lettaUsers.conversationHistoryLimit })
+      .from(lettaUsers)
+      .where(eq(lettaUsers.id, ph('lettaUserId')))
+      .prepare(),
+    // Newest first so LIMIT keeps the latest; ids are the order messages were recorded in.
+    history: db
+      .select({ message: messages, platform: platformProfiles.platform })
+      .from(messages)
+      .leftJoin(platformProfiles, eq(platformProfiles.id, messages.platformProfileId))
+      .where(and(eq(messages.lettaUserId, ph('lettaUserId')), lt(messages.id, ph('before'))))
+      .orderBy(desc(messages.id))
+      .limit(ph('limit'))
+      .prepare(),
+  };
+});
 
 /**
  * Records a message a user sent and queues it for the agent, in one transaction: the message
@@ -117,29 +135,7 @@ const statements = preparedPerConnection((db) => ({
  */
 export function recordIncomingMessage(db: LettaDb, input: RecordIncomingMessageInput): RecordedMessage {
   const { profileId, message, at } = parseInput(RecordIncomingMessageInput, input, 'messages');
-  const timestamp = sqliteTimestamp(at);
-  return mapped('messages', () =>
-    db.transaction(
-      (tx) => {
-        const s = statements(tx);
-        const owner = s.owner.get({ profileId });
-        if (!owner) throw notFound('platform_profiles', 'profileId', profileId);
-        const { lettaUserId } = owner;
-        if (lettaUserId === null) {
-          throw new ChatstoreError('NOT_FOUND', `Profile ${profileId} has no Letta user`, {
-            entity: 'platform_profiles',
-            field: 'profileId',
-          });
-        }
-        const recorded = s.insert.get({ lettaUserId, profileId, message, at: timestamp }) as Message;
-        const queueEntry = s.enqueue.get({ lettaUserId, messageId: recorded.id, at: timestamp }) as QueueEntry;
-        s.touchProfile.run({ profileId, at: timestamp });
-        s.touchUser.run({ lettaUserId, at: timestamp });
-        return { message: recorded, queueEntry };
-      },
-      { behavior: 'immediate' },
-    ),
-  );
+  return mapped('messages', () => statements(db).record.immediate(profileId, message, sqliteTimestamp(at)));
 }
 
 /**

@@ -69,10 +69,10 @@ const retryOrFail = {
   timestamp: sql`${ph('at')}`,
 };
 
-const statements = preparedPerConnection((db) => ({
-  // The oldest pending entry, in one statement; the caller's IMMEDIATE transaction holds the
-  // write lock from before the read, so two workers (or processes) never get the same entry.
-  claim: db
+const statements = preparedPerConnection((db, client) => {
+  // The oldest pending entry, in one statement; the IMMEDIATE transaction holds the write lock
+  // from before the read, so two workers (or processes) never get the same entry.
+  const claim = db
     .update(queue)
     .set({ status: 'processing', timestamp: sql`${ph('at')}` })
     .where(
@@ -82,45 +82,80 @@ const statements = preparedPerConnection((db) => ({
       ),
     )
     .returning()
-    .prepare(),
-  message: db
+    .prepare();
+  const message = db
     .select()
     .from(messages)
     .where(eq(messages.id, ph('id')))
-    .prepare(),
-  entry: db
+    .prepare();
+  const entry = db
     .select()
     .from(queue)
     .where(eq(queue.id, ph('id')))
-    .prepare(),
-  finish: db
+    .prepare();
+  const finish = db
     .update(queue)
     .set({ status: 'done', timestamp: sql`${ph('at')}` })
     .where(and(eq(queue.id, ph('id')), eq(queue.status, 'processing')))
     .returning()
-    .prepare(),
-  answer: db
+    .prepare();
+  const answer = db
     .update(messages)
     .set({ agentResponse: sql`${ph('response')}`, processed: 1 })
     .where(eq(messages.id, ph('id')))
     .returning()
-    .prepare(),
-  fail: db
+    .prepare();
+  const fail = db
     .update(queue)
     .set(retryOrFail)
     .where(and(eq(queue.id, ph('id')), eq(queue.status, 'processing')))
     .returning()
-    .prepare(),
+    .prepare();
   // An unreadable or missing claim time counts as stuck: nothing else could tell.
-  recover: db
+  const recover = db
     .update(queue)
     .set(retryOrFail)
     .where(
       and(eq(queue.status, 'processing'), sql`coalesce(julianday(${queue.timestamp}), 0) < julianday(${ph('cutoff')})`),
     )
     .returning()
-    .prepare(),
-}));
+    .prepare();
+
+  /** Why an entry could not move on from `processing`. */
+  const notProcessing = (queueId: number): ChatstoreError => {
+    const found = entry.get({ id: queueId });
+    if (!found) return notFound('queue', 'queueId', queueId);
+    return new ChatstoreError(
+      'INVALID_TRANSITION',
+      `Queue entry ${queueId} is ${found.status ?? 'without status'}, not processing`,
+      { entity: 'queue', field: 'queueId' },
+    );
+  };
+
+  return {
+    claim: client.transaction((at: string): ClaimedEntry | null => {
+      const [row] = claim.values({ at });
+      if (!row) return null;
+      const claimed = decodeEntry(row).entry;
+      const [text] = message.values({ id: claimed.messageId });
+      return { entry: claimed, message: text ? decodeMessage(text).message : null };
+    }),
+    complete: client.transaction((queueId: number, response: string, at: string): CompletedEntry => {
+      const done = finish.get({ id: queueId, at });
+      if (!done) throw notProcessing(queueId);
+      const answered = done.messageId === null ? undefined : answer.get({ id: done.messageId, response });
+      return { entry: done, message: answered ?? null };
+    }),
+    fail: client.transaction((queueId: number, maxAttempts: number, at: string): FailedEntry => {
+      const failed = fail.get({ id: queueId, maxAttempts, at });
+      if (!failed) throw notProcessing(queueId);
+      return { entry: failed, willRetry: failed.status === 'pending' };
+    }),
+    recover: client.transaction((cutoff: string, maxAttempts: number, at: string): QueueEntry[] =>
+      recover.all({ cutoff, maxAttempts, at }),
+    ),
+  };
+});
 
 /**
  * Claims the oldest `pending` entry: sets it `processing`, stamped now, and returns it with its
@@ -136,31 +171,7 @@ const statements = preparedPerConnection((db) => ({
  */
 export function claimNextQueueEntry(db: LettaDb, input?: ClaimInput): ClaimedEntry | null {
   const { at } = parseInput(ClaimInput, input, 'queue');
-  const timestamp = sqliteTimestamp(at);
-  return mapped('queue', () =>
-    db.transaction(
-      (tx) => {
-        const s = statements(tx);
-        const [row] = s.claim.values({ at: timestamp });
-        if (!row) return null;
-        const { entry } = decodeEntry(row);
-        const [message] = s.message.values({ id: entry.messageId });
-        return { entry, message: message ? decodeMessage(message).message : null };
-      },
-      { behavior: 'immediate' },
-    ),
-  );
-}
-
-/** Why an entry could not move on from `processing`. */
-function notProcessing(db: LettaDb, queueId: number): ChatstoreError {
-  const entry = statements(db).entry.get({ id: queueId });
-  if (!entry) return notFound('queue', 'queueId', queueId);
-  return new ChatstoreError(
-    'INVALID_TRANSITION',
-    `Queue entry ${queueId} is ${entry.status ?? 'without status'}, not processing`,
-    { entity: 'queue', field: 'queueId' },
-  );
+  return mapped('queue', () => statements(db).claim.immediate(sqliteTimestamp(at)));
 }
 
 /**
@@ -172,19 +183,7 @@ function notProcessing(db: LettaDb, queueId: number): ChatstoreError {
  */
 export function completeQueueEntry(db: LettaDb, input: CompleteInput): CompletedEntry {
   const { queueId, agentResponse, at } = parseInput(CompleteInput, input, 'queue');
-  return mapped('queue', () =>
-    db.transaction(
-      (tx) => {
-        const s = statements(tx);
-        const entry = s.finish.get({ id: queueId, at: sqliteTimestamp(at) });
-        if (!entry) throw notProcessing(tx, queueId);
-        const message =
-          entry.messageId === null ? undefined : s.answer.get({ id: entry.messageId, response: agentResponse });
-        return { entry, message: message ?? null };
-      },
-      { behavior: 'immediate' },
-    ),
-  );
+  return mapped('queue', () => statements(db).complete.immediate(queueId, agentResponse, sqliteTimestamp(at)));
 }
 
 /**
@@ -196,16 +195,7 @@ export function completeQueueEntry(db: LettaDb, input: CompleteInput): Completed
  */
 export function failQueueEntry(db: LettaDb, input: FailInput): FailedEntry {
   const { queueId, maxAttempts, at } = parseInput(FailInput, input, 'queue');
-  return mapped('queue', () =>
-    db.transaction(
-      (tx) => {
-        const entry = statements(tx).fail.get({ id: queueId, maxAttempts, at: sqliteTimestamp(at) });
-        if (!entry) throw notProcessing(tx, queueId);
-        return { entry, willRetry: entry.status === 'pending' };
-      },
-      { behavior: 'immediate' },
-    ),
-  );
+  return mapped('queue', () => statements(db).fail.immediate(queueId, maxAttempts, sqliteTimestamp(at)));
 }
 
 /**
@@ -220,9 +210,5 @@ export function recoverStuckEntries(db: LettaDb, input: RecoverInput): QueueEntr
   const { olderThanMs, maxAttempts, at } = parseInput(RecoverInput, input, 'queue');
   const now = at ?? new Date();
   const cutoff = sqliteTimestamp(new Date(now.getTime() - olderThanMs));
-  return mapped('queue', () =>
-    db.transaction((tx) => statements(tx).recover.all({ cutoff, maxAttempts, at: sqliteTimestamp(now) }), {
-      behavior: 'immediate',
-    }),
-  );
+  return mapped('queue', () => statements(db).recover.immediate(cutoff, maxAttempts, sqliteTimestamp(now)));
 }
