@@ -14,7 +14,7 @@ export type LettaSchema = typeof schema;
 /**
  * What repository functions accept: `connect('letta')`'s `db`, any drizzle better-sqlite3
  * handle made with the letta schema, or a transaction opened on one (`db.transaction((tx) => …)`).
- * better-sqlite3 is synchronous, and so are these functions (docs/decisions/005).
+ * better-sqlite3 is synchronous, and so are these functions (docs/decisions/008).
  */
 export type LettaDb = BaseSQLiteDatabase<'sync', RunResult, LettaSchema>;
 
