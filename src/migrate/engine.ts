@@ -185,7 +185,7 @@ export async function migrate(
         ok: false,
         error: {
           code: 'DATA_LOSS',
-          message: `${step.tag} (${step.discard?.file}) would delete ${deleted.join('; ')}, instead of keeping them as ${step.records.map((m) => m.tag).join(', ')} does. Pass --allow-data-loss to delete them (take a backup first).`,
+          message: `${step.tag} (drizzle/${target.name}/${step.tag}.sql) would delete ${deleted.join('; ')}, instead of keeping them as ${step.records.map((m) => m.tag).join(', ')} does. Pass --allow-data-loss to delete them (take a backup first).`,
         },
       };
     }
