@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ChatstoreError } from './errors';
-import { parseInput } from './repositories/shared';
+import { parseField } from './repositories/shared';
 
 /** The data folder `migrate --all` and the library use when none is given: `./data/tatlock`. */
 export const defaultTatlockDir = path.join('data', 'tatlock');
@@ -29,7 +29,7 @@ export const Username = z
 
 /** Validates a username; a bad one is a `VALIDATION` error on `username`, and no file is touched. */
 export function parseUsername(username: unknown): string {
-  return parseInput(Username, username, 'users');
+  return parseField(Username, username, 'username', 'users');
 }
 
 /**

@@ -4,8 +4,8 @@
  * adopting files that the seed's SQL created, and reporting a result per file. A failing file
  * does not stop the others; its migration step rolled back, so it is as it was before that step.
  */
-import { connect } from '../connect';
-import { type ErrorCode, toChatstoreError } from '../errors';
+import { type Connection, connect, type SqlClient } from '../connect';
+import { ChatstoreError, type ErrorCode, toChatstoreError } from '../errors';
 import { targets } from '../targets';
 import { listUserDatabases, systemDatabaseFile } from '../tatlock-files';
 import { adopt } from './adopt';
@@ -57,6 +57,62 @@ function migrationsOf(target: TatlockTarget): MigrationSet {
   return set;
 }
 
+/** What `bringToLatest` did to an open database. */
+export interface Upgrade {
+  adopted: string | null;
+  from: string | null;
+  to: string | null;
+  applied: string[];
+  error?: { code: ErrorCode; message: string };
+}
+
+/**
+ * Migrates an open database of `target` to its latest generation, adopting it first when the
+ * seed's SQL created it (tables, no ledger). Failures are in the result.
+ *
+ * @example const { error } = await bringToLatest(conn.client, 'tatlock-user');
+ */
+export async function bringToLatest(client: SqlClient, target: TatlockTarget): Promise<Upgrade> {
+  const set = migrationsOf(target);
+  let run = await migrate(client, set);
+  let adopted: string | null = null;
+  if (run.error?.code === 'NEEDS_ADOPT') {
+    const identified = await adopt(client, set);
+    if (!identified.ok) {
+      const error = identified.error ?? { code: 'ADOPT_MISMATCH' as const, message: 'adopt failed' };
+      return { adopted, from: null, to: null, applied: [], error: { code: error.code, message: error.message } };
+    }
+    adopted = identified.generation;
+    run = await migrate(client, set);
+  }
+  return {
+    adopted,
+    from: adopted ?? run.from,
+    to: run.to,
+    applied: run.results.filter((r) => r.status === 'applied').map((r) => r.tag),
+    ...(run.error ? { error: run.error } : {}),
+  };
+}
+
+/**
+ * Opens a file of `target` for an app, creating it and bringing it to the latest generation on
+ * first use (`bringToLatest`); on failure the file is closed and the error thrown.
+ *
+ * @example const conn = await openLatest('tatlock-system', 'data/tatlock/system.db');
+ */
+export async function openLatest<T extends TatlockTarget>(target: T, file: string): Promise<Connection<T>> {
+  const conn = await connect(target, file);
+  try {
+    const upgrade = await bringToLatest(conn.client, target);
+    if (upgrade.error)
+      throw new ChatstoreError(upgrade.error.code, `${file}: ${upgrade.error.message}`, { entity: target });
+    return conn;
+  } catch (error) {
+    await conn.close();
+    throw error;
+  }
+}
+
 /**
  * Brings one file of a Tatlock installation to the latest generation of `target`, creating it if
  * it does not exist and adopting it first if the seed's SQL created it. Never throws: failures
@@ -86,18 +142,9 @@ export async function upgradeFile(target: TatlockTarget, file: string, username:
   let conn: Awaited<ReturnType<typeof connect>> | undefined;
   try {
     conn = await connect(target, file);
-    const set = migrationsOf(target);
-    let run = await migrate(conn.client, set);
-    if (run.error?.code === 'NEEDS_ADOPT') {
-      const adopted = await adopt(conn.client, set);
-      if (!adopted.ok) return done(adopted.error && { code: adopted.error.code, message: adopted.error.message });
-      result.adopted = adopted.generation;
-      run = await migrate(conn.client, set);
-    }
-    result.from = result.adopted ?? run.from;
-    result.to = run.to;
-    result.applied = run.results.filter((r) => r.status === 'applied').map((r) => r.tag);
-    return done(run.error);
+    const upgrade = await bringToLatest(conn.client, target);
+    Object.assign(result, { adopted: upgrade.adopted, from: upgrade.from, to: upgrade.to, applied: upgrade.applied });
+    return done(upgrade.error);
   } catch (error) {
     const mapped = toChatstoreError(error);
     return done({ code: mapped.code, message: mapped.message });

@@ -18,3 +18,26 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, entit
     cause: parsed.error,
   });
 }
+
+/**
+ * `parseInput` for a single argument (`getUser(db, username)`): a bad value is a `VALIDATION`
+ * error naming `field`, as if it had been passed as `{ [field]: value }`.
+ *
+ * @example const username = parseField(Username, input, 'username', 'users');
+ */
+export function parseField<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  field: string,
+  entity?: string,
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = [field, ...(issue?.path.map(String) ?? [])].join('.');
+  throw new ChatstoreError('VALIDATION', `Invalid ${path}: ${issue?.message ?? 'invalid input'}`, {
+    field: path,
+    entity,
+    cause: parsed.error,
+  });
+}

@@ -1,0 +1,22 @@
+/**
+ * What the tatlock-user repository modules share: the handle type and small input schemas.
+ * Not re-exported from `index.ts` except for the handle types.
+ */
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { z } from 'zod';
+import type * as schema from '../../schema/tatlock-user';
+
+export type TatlockUserSchema = typeof schema;
+/** What repository functions accept: `connect('tatlock-user', file)`'s or `openUserDatabase()`'s `db`. */
+export type UserDb = BetterSQLite3Database<TatlockUserSchema>;
+
+/** A conversation id as Tatlock writes them (uuids, or any short string). */
+export const ConversationId = z.string().min(1).max(200);
+
+/** A moment: a `Date` or an ISO 8601 string; stored as the ISO string. Default: now. */
+export const Moment = z
+  .union([z.date(), z.iso.datetime({ offset: true, local: true })])
+  .optional()
+  .transform((value) =>
+    value === undefined ? new Date().toISOString() : value instanceof Date ? value.toISOString() : value,
+  );
