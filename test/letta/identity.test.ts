@@ -102,7 +102,8 @@ describe('letta identity', () => {
       'VALIDATION',
       'input',
     );
-    expectChatstoreError(() => getLettaUserOrThrow(t.db, 0), 'VALIDATION', 'input');
+    expectChatstoreError(() => getLettaUserOrThrow(t.db, 0), 'VALIDATION', 'lettaUserId');
+    expectChatstoreError(() => listProfiles(t.db, '7' as unknown as number), 'VALIDATION', 'lettaUserId');
     expectChatstoreError(() => getLettaUserOrThrow(t.db, 999_999), 'NOT_FOUND', 'lettaUserId');
     expect(rowCounts(t.conn)).toEqual(before);
   });

@@ -143,6 +143,7 @@ describe('letta preferences', () => {
     bad({}, 'input');
     expect(getPreferences(t.db, user.id).agentPreferences).toBeNull();
     expectChatstoreError(() => getPreferences(t.db, 999_999), 'NOT_FOUND', 'lettaUserId');
+    expectChatstoreError(() => getPreferences(t.db, -1), 'VALIDATION', 'lettaUserId');
     expectChatstoreError(
       () => updatePreferences(t.db, { lettaUserId: 999_999, isActive: true }),
       'NOT_FOUND',

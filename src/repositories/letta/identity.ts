@@ -32,6 +32,8 @@ export const Platform = z
 export const PlatformUserId = z.union([z.string().trim().min(1).max(320), z.int().nonnegative().transform(String)]);
 /** A database id (`letta_users.id`, `platform_profiles.id`, …). */
 export const RowId = z.int().positive();
+/** The argument of functions that take a Letta user's id alone; errors name `lettaUserId`. */
+export const LettaUserIdInput = z.object({ lettaUserId: RowId });
 const Name = z.string().trim().min(1).max(255);
 
 export const Identity = z.object({ platform: Platform, platformUserId: PlatformUserId });
@@ -191,7 +193,7 @@ export function findLettaUser(db: LettaDb, input: Identity): ResolvedIdentity | 
  * @example const user = getLettaUserOrThrow(db, 7);
  */
 export function getLettaUserOrThrow(db: LettaDb, lettaUserId: number): LettaUser {
-  const id = parseInput(RowId, lettaUserId, 'letta_users');
+  const { lettaUserId: id } = parseInput(LettaUserIdInput, { lettaUserId }, 'letta_users');
   const user = mapped('letta_users', () => statements(db).userById.get({ id }));
   if (!user) throw notFound('letta_users', 'lettaUserId', id);
   return user;
@@ -203,7 +205,7 @@ export function getLettaUserOrThrow(db: LettaDb, lettaUserId: number): LettaUser
  * @example const profiles = listProfiles(db, 7); // [{ platform: 'telegram', … }, { platform: 'discord', … }]
  */
 export function listProfiles(db: LettaDb, lettaUserId: number): PlatformProfile[] {
-  const id = parseInput(RowId, lettaUserId, 'platform_profiles');
+  const { lettaUserId: id } = parseInput(LettaUserIdInput, { lettaUserId }, 'platform_profiles');
   return mapped('platform_profiles', () => statements(db).profilesOfUser.all({ id }));
 }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { lettaUsers } from '../../schema/letta';
 import { AgentPreferences } from '../../schema/letta/json';
 import { parseInput } from '../shared';
-import { type LettaUser, RowId } from './identity';
+import { type LettaUser, LettaUserIdInput, RowId } from './identity';
 import { type LettaDb, mapped, notFound, preparedPerConnection } from './internal';
 
 export { AgentPreferences } from '../../schema/letta/json';
@@ -57,7 +57,7 @@ const statements = preparedPerConnection((db) => ({
  * const { agentPreferences, conversationHistoryLimit } = getPreferences(db, 7);
  */
 export function getPreferences(db: LettaDb, lettaUserId: number): Preferences {
-  const id = parseInput(RowId, lettaUserId, 'letta_users');
+  const { lettaUserId: id } = parseInput(LettaUserIdInput, { lettaUserId }, 'letta_users');
   const row = mapped('letta_users', () => statements(db).get.get({ id }));
   if (!row) throw notFound('letta_users', 'lettaUserId', id);
   return row;
