@@ -23,8 +23,9 @@ import { loadMigrations } from '../../src/migrate/migrations';
 import { claimNextQueueEntry, type LettaDb, resolveIdentity } from '../../src/repositories/letta';
 import * as schema from '../../src/schema/letta';
 import { targets } from '../../src/targets';
-import { fillV1, prng } from '../../test/letta/v1-data';
+import { fillV1 } from '../../test/letta/v1-data';
 import { writeResultsSection } from '../results';
+import { prng } from '../todo/data';
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const config = {

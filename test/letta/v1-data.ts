@@ -7,6 +7,7 @@
  * high-water marks are above the largest ids. Built on the seed's own SQL.
  */
 import type Database from 'better-sqlite3';
+import { prng } from '../../bench/todo/data';
 
 export interface V1User {
   user_id: number;
@@ -48,18 +49,6 @@ export interface V1Options {
   /** Messages per user, at least and at most. */
   messagesPerUser?: [number, number];
   seed?: number;
-}
-
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const firstNames = ['Ada', 'Zoë', 'Łukasz', '李雷', "Seán O'Brien", '🦊 Fox', 'Amélie', 'Bob', null, 'Ngozi', 'Dmitri'];

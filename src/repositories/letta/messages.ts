@@ -100,8 +100,8 @@ const statements = preparedPerConnection((db, client) => {
           field: 'profileId',
         });
       }
-      const recorded = insert.get({ lettaUserId, profileId, message, at }) as Message;
-      const queueEntry = enqueue.get({ lettaUserId, messageId: recorded.id, at }) as QueueEntry;
+      const recorded = insert.get({ lettaUserId, profileId, message, at });
+      const queueEntry = enqueue.get({ lettaUserId, messageId: recorded.id, at });
       touchProfile.run({ profileId, at });
       touchUser.run({ lettaUserId, at });
       return { message: recorded, queueEntry };
