@@ -8,7 +8,7 @@ import { copyFileSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { integer, sqliteTable } from 'drizzle-orm/sqlite-core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { connectRaw } from '../../src/connect';
 import { checkTarget } from '../../src/migrate/check';
 import { migrate, readStatus } from '../../src/migrate/engine';
@@ -22,7 +22,10 @@ import { fixtureSet } from '../support/fixtures';
 const roots: string[] = [];
 afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  vi.restoreAllMocks();
 });
+// drizzle-kit prints the error of a prompt it cannot show before throwing it; check reports it.
+const quietDrizzleKit = () => vi.spyOn(console, 'error').mockImplementation(() => {});
 
 /** A copy of drizzle/letta to edit; returns its root and migrations folder. */
 function lettaCopy() {
@@ -58,6 +61,7 @@ describe('chatstore check and generations written by hand', () => {
   });
 
   it('reports a generated migration drizzle-kit could only re-derive by asking about renames, without crashing', async () => {
+    quietDrizzleKit();
     const { root, dir } = lettaCopy();
     editJournal(dir, (entries) => {
       (entries[1] as { tag: string }).tag = '0001_v2';
@@ -70,6 +74,7 @@ describe('chatstore check and generations written by hand', () => {
   });
 
   it('names the module that drifted even when listing its change would need a rename answer', async () => {
+    quietDrizzleKit();
     const letta = targets.letta;
     const [v1, v2] = letta.generations;
     if (!v1 || !v2) throw new Error('letta has two generations');
