@@ -227,7 +227,7 @@ ${fan.files - 1} user databases at 0.3.19 with ${config.memories} memories each,
 | ----: | ------------------------------------------: | ------: | -----------------: | ---- |
 | ${fan.files} | ${fan.wallSeconds.toFixed(1)} s | ${(fan.files / fan.wallSeconds).toFixed(0)} | ${fan.inProcessSeconds.toFixed(1)} s | ≤ 20 s: ${fan.wallSeconds <= 20 ? 'met' : 'missed'} |
 
-Each user file: adopt at 0.3.19, then 8 migrations, each in its own transaction (0.3.20; the 0.3.21 move of ${config.memories} memories into ${2 * config.memories} messages with its checks; the 0.3.21 rebuild; topic links; 0.3.22; 0.3.23). Afterwards every file was opened again and its ${2 * config.memories} messages counted (${fan.messagesChecked.toLocaleString('en-US')} in all). Files are migrated one after another in the command's process (docs/decisions/007-tatlock-fan-out-in-process.md).
+Each user file: adopt at 0.3.19, then 8 migrations, each in its own transaction (0.3.20; the 0.3.21 move of ${config.memories} memories into ${2 * config.memories} messages with its checks; the 0.3.21 rebuild; topic links; 0.3.22; 0.3.23). Afterwards every file was opened again and its ${2 * config.memories} messages counted (${fan.messagesChecked.toLocaleString('en-US')} in all). Files are migrated one after another in the command's process (docs/decisions/009-tatlock-fan-out-in-process.md).
 
 ### Hot paths (one user database, same connection, interleaved)
 

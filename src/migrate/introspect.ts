@@ -102,18 +102,12 @@ async function introspectSqlite(client: SqlClient): Promise<SchemaFacts> {
     for (const index of await client.query(`select * from pragma_index_list(?)`, [t])) {
       const columns = await client.query<Row>(`select name from pragma_index_info(?) order by seqno`, [index.name]);
       const list = columns.map((c) => c.name ?? '<expr>').join(', ');
-      const ddl =
-        index.origin === 'c'
-          ? await client.query<{ sql: string }>(`select sql from sqlite_master where type = 'index' and name = ?`, [
-              index.name,
-            ])
-          : [];
-      const where = /\bwhere\b([\s\S]*)$/i.exec(ddl[0]?.sql ?? '')?.[1];
-      // A UNIQUE column constraint and a plain unique index on the same columns are the same
-      // constraint to SQLite; drizzle-kit writes every SQLite unique as `CREATE UNIQUE INDEX`,
-      // hand-written DDL often inline. Compare both by columns, like the automatic ones.
-      const plainUnique = Boolean(index.unique) && !where && columns.every((c) => c.name !== null);
-      if (index.origin === 'c' && !plainUnique) {
+      if (index.origin === 'c') {
+        const ddl = await client.query<{ sql: string }>(
+          `select sql from sqlite_master where type = 'index' and name = ?`,
+          [index.name],
+        );
+        const where = /\bwhere\b([\s\S]*)$/i.exec(ddl[0]?.sql ?? '')?.[1];
         const def = `${index.unique ? 'unique ' : ''}(${list})${where ? ` where ${normalizeSql(where)}` : ''}`;
         facts.set(`table ${t} / index ${index.name}`, def);
       } else {

@@ -46,7 +46,7 @@ describe('chatstore migrate tatlock --dir', () => {
       ['carol_longterm.db', false, '0.3.20', '0.3.20', '0.3.20'],
     ]);
     expect(result.files[1]?.applied).toEqual([
-      '0001_0.3.20',
+      '0001_0.3.20__seed',
       '0002_0.3.21__move_to_messages',
       '0003_0.3.21',
       '0004_0.3.21__link_topics',

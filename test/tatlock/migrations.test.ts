@@ -30,6 +30,20 @@ const newFile = (name = 'db') => path.join(dir, `${name}-${++n}.db`);
 const userSet = loadMigrations(targets['tatlock-user']);
 const systemSet = loadMigrations(targets['tatlock-system']);
 
+/** The schema as SQLite stores it: every table's and index's DDL text. */
+function ddlOf(file: string): unknown[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare(
+        `select type, name, tbl_name, sql from sqlite_master where tbl_name <> 'chatstore_migrations' order by type, name`,
+      )
+      .all();
+  } finally {
+    db.close();
+  }
+}
+
 /** `pragma table_xinfo` of every table, as the seed's authors would compare two databases. */
 function columnsOf(file: string): Record<string, unknown[]> {
   const db = new Database(file, { readonly: true });
@@ -98,6 +112,8 @@ describe('a database chatstore creates equals one the seed SQL creates', () => {
     expect(diffSchemas(await factsOf(ours), await factsOf(seed))).toEqual(fixed ? [topicKeyFix] : []);
     // Columns, declared types, nullability, defaults and primary keys exactly as SQLite reports them.
     expect(columnsOf(ours)).toEqual(columnsOf(seed));
+    // Up to 0.3.20 chatstore runs the seed's own statements: even the stored DDL text is the same.
+    if (!fixed) expect(ddlOf(ours)).toEqual(ddlOf(seed));
   });
 
   it.each(['0.3.19', '0.3.20'])('tatlock-system at %s, table by table', async (generation) => {
@@ -105,13 +121,14 @@ describe('a database chatstore creates equals one the seed SQL creates', () => {
     const seed = seedDatabase('system', generation);
     expect(diffSchemas(await factsOf(ours), await factsOf(seed))).toEqual([]);
     expect(columnsOf(ours)).toEqual(columnsOf(seed));
+    expect(ddlOf(ours)).toEqual(ddlOf(seed));
   });
 });
 
 describe('adopting databases the seed SQL created', () => {
   it.each([
-    ['0.3.19', ['0000_0.3.19']],
-    ['0.3.20', ['0000_0.3.19', '0001_0.3.20']],
+    ['0.3.19', ['0000_0.3.19__seed']],
+    ['0.3.20', ['0000_0.3.19__seed', '0001_0.3.20__seed']],
   ] as const)('recognises tatlock-user at %s and records %j', async (generation, recorded) => {
     const file = newFile('legacy-user');
     createLegacyUserDatabase(file, generation);
@@ -132,7 +149,7 @@ describe('adopting databases the seed SQL created', () => {
     try {
       const adopted = await adopt(conn.client, systemSet);
       // 0.3.20 changed nothing: both files match 0.3.19, and migrate records the 0.3.20 marker.
-      expect(adopted).toMatchObject({ ok: true, generation: '0.3.19', recorded: ['0000_0.3.19'] });
+      expect(adopted).toMatchObject({ ok: true, generation: '0.3.19', recorded: ['0000_0.3.19__seed'] });
       const up = await migrate(conn.client, systemSet);
       expect(up.results.map((r) => r.tag)).toEqual(['0001_0.3.20__unchanged']);
       expect(up.to).toBe('0.3.20');
