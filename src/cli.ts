@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Connection, connect, redact } from './connect';
@@ -282,6 +283,11 @@ async function migrateFolder(
   const run = name === undefined ? undefined : fanOuts[name];
   if (!run) throw new UsageError(`--dir is for a fan-out over a folder: one of ${Object.keys(fanOuts).join(', ')}`);
   if (dir === undefined) throw new UsageError(`migrate ${name} needs --dir <folder>: the folder with its databases`);
+  if (!existsSync(dir)) {
+    throw new ChatstoreError('DATABASE_NOT_FOUND', `No folder ${dir}: create it first (system.db is created in it)`, {
+      field: 'dir',
+    });
+  }
   const result = await run(dir, progress ? progressBar(`migrate ${name}`) : undefined);
   if (json) io.out(JSON.stringify(result, null, 2));
   else {

@@ -4,6 +4,7 @@
  * adopting files that the seed's SQL created, and reporting a result per file. A failing file
  * does not stop the others; its migration step rolled back, so it is as it was before that step.
  */
+import path from 'node:path';
 import { type Connection, connect, type SqlClient } from '../connect';
 import { ChatstoreError, type ErrorCode, toChatstoreError } from '../errors';
 import { targets } from '../targets';
@@ -14,23 +15,29 @@ import { loadMigrations, type MigrationSet } from './migrations';
 
 export type TatlockTarget = 'tatlock-system' | 'tatlock-user';
 
+/** What `bringToLatest` did to an open database. */
+export interface Upgrade {
+  /** The file had no ledger and was identified as this generation (`adopt`). */
+  adopted: string | null;
+  /** Generation before (after identifying an unmanaged file); `null` for a new or empty file. */
+  from: string | null;
+  /** Generation after. */
+  to: string | null;
+  /** Migrations applied, in order. */
+  applied: string[];
+  error?: { code: ErrorCode; message: string };
+}
+
+const nothingDone: Upgrade = { adopted: null, from: null, to: null, applied: [] };
+
 /** What happened to one file. */
-export interface FileResult {
+export interface FileResult extends Upgrade {
   target: TatlockTarget;
   file: string;
   /** The user the file belongs to (`null` for system.db, or a file name that is no valid username). */
   username: string | null;
   ok: boolean;
-  /** The file had no ledger and was identified as this generation (`adopt`). */
-  adopted: string | null;
-  /** Generation before the run (after identifying an unmanaged file); `null` for a new or empty file. */
-  from: string | null;
-  /** Generation after the run. */
-  to: string | null;
-  /** Migrations applied in this run, in order. */
-  applied: string[];
   ms: number;
-  error?: { code: ErrorCode; message: string };
 }
 
 export interface FanOutResult {
@@ -57,15 +64,6 @@ function migrationsOf(target: TatlockTarget): MigrationSet {
   return set;
 }
 
-/** What `bringToLatest` did to an open database. */
-export interface Upgrade {
-  adopted: string | null;
-  from: string | null;
-  to: string | null;
-  applied: string[];
-  error?: { code: ErrorCode; message: string };
-}
-
 /**
  * Migrates an open database of `target` to its latest generation, adopting it first when the
  * seed's SQL created it (tables, no ledger). Failures are in the result.
@@ -79,8 +77,8 @@ export async function bringToLatest(client: SqlClient, target: TatlockTarget): P
   if (run.error?.code === 'NEEDS_ADOPT') {
     const identified = await adopt(client, set);
     if (!identified.ok) {
-      const error = identified.error ?? { code: 'ADOPT_MISMATCH' as const, message: 'adopt failed' };
-      return { adopted, from: null, to: null, applied: [], error: { code: error.code, message: error.message } };
+      const { code, message } = identified.error ?? { code: 'ADOPT_MISMATCH' as const, message: 'adopt failed' };
+      return { ...nothingDone, error: { code, message } };
     }
     adopted = identified.generation;
     run = await migrate(client, set);
@@ -122,32 +120,21 @@ export async function openLatest<T extends TatlockTarget>(target: T, file: strin
  */
 export async function upgradeFile(target: TatlockTarget, file: string, username: string | null): Promise<FileResult> {
   const started = performance.now();
-  const result: FileResult = {
+  const result = (upgrade: Upgrade): FileResult => ({
     target,
     file,
     username,
-    ok: false,
-    adopted: null,
-    from: null,
-    to: null,
-    applied: [],
-    ms: 0,
-  };
-  const done = (error?: { code: ErrorCode; message: string }) => {
-    result.ms = Math.round(performance.now() - started);
-    result.ok = error === undefined;
-    if (error) result.error = error;
-    return result;
-  };
-  let conn: Awaited<ReturnType<typeof connect>> | undefined;
+    ok: upgrade.error === undefined,
+    ms: Math.round(performance.now() - started),
+    ...upgrade,
+  });
+  let conn: Connection<TatlockTarget> | undefined;
   try {
     conn = await connect(target, file);
-    const upgrade = await bringToLatest(conn.client, target);
-    Object.assign(result, { adopted: upgrade.adopted, from: upgrade.from, to: upgrade.to, applied: upgrade.applied });
-    return done(upgrade.error);
+    return result(await bringToLatest(conn.client, target));
   } catch (error) {
-    const mapped = toChatstoreError(error);
-    return done({ code: mapped.code, message: mapped.message });
+    const { code, message } = toChatstoreError(error);
+    return result({ ...nothingDone, error: { code, message } });
   } finally {
     await conn?.close();
   }
@@ -159,7 +146,8 @@ export async function upgradeFile(target: TatlockTarget, file: string, username:
  * name carries no valid username is reported as failed and not opened.
  *
  * better-sqlite3 is synchronous, so files of one process never overlap on the CPU; `concurrency`
- * only interleaves their waits. Measured sequentially: see bench/RESULTS.md (tatlock).
+ * bounds how many are open at once and only interleaves them. One after another is fast enough:
+ * docs/decisions/009-tatlock-fan-out-in-process.md.
  *
  * @example
  * const run = await migrateTatlockFolder('data/tatlock');
@@ -181,18 +169,15 @@ export async function migrateTatlockFolder(dir: string, options: FanOutOptions =
     while (next < users.length) {
       const i = next++;
       const entry = users[i] as (typeof users)[number];
-      progress(entry.file);
+      progress(path.basename(entry.file));
       results[i] =
         entry.username === null
           ? {
+              ...nothingDone,
               target: 'tatlock-user',
               file: entry.file,
               username: null,
               ok: false,
-              adopted: null,
-              from: null,
-              to: null,
-              applied: [],
               ms: 0,
               error: {
                 code: 'VALIDATION',

@@ -84,9 +84,13 @@ describe('chatstore migrate tatlock --dir', () => {
     expect(existsSync(path.join(dir, 'system.db'))).toBe(true);
   });
 
-  it('is a usage error without --dir, or with --dir for another target', async () => {
+  it('is a usage error without --dir, or with --dir for another target; a missing folder is an error', async () => {
     expect((await run('migrate', 'tatlock')).code).toBe(2);
     expect((await run('migrate', 'tatlock')).err).toContain('needs --dir');
     expect((await run('migrate', 'todo', '--dir', root)).code).toBe(2);
+    const missing = await run('migrate', 'tatlock', '--dir', path.join(root, 'typo'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('No folder');
+    expect(existsSync(path.join(root, 'typo'))).toBe(false);
   });
 });
