@@ -7,8 +7,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { RunResult } from 'better-sqlite3';
 import { Column, getTableColumns } from 'drizzle-orm';
 import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { ChatstoreError, toChatstoreError } from '../../errors';
+import type { ChatstoreError } from '../../errors';
 import type * as schema from '../../schema/letta';
+import { dbError as sqliteError, mapped as sqliteMapped } from '../sqlite-internal';
 
 export type LettaSchema = typeof schema;
 /**
@@ -103,29 +104,14 @@ export function pickTimestamp(a: string | null, b: string | null, pick: 1 | -1):
   return (y - x) * pick > 0 ? b : a;
 }
 
-// SQLite names columns, not constraints: `UNIQUE constraint failed: platform_profiles.platform, …`.
-const uniqueFields: Record<string, string> = {
-  'platform_profiles.platform, platform_profiles.platform_user_id': 'platformUserId',
-};
+// The UNIQUE(platform, platform_user_id) violation names `platform`, its first column; callers
+// know the clash as the identity's `platformUserId`.
+const fields = { platform: 'platformUserId' };
 
-/** `toChatstoreError` plus the input field a SQLite constraint is about. */
-export function dbError(error: unknown, entity: string): ChatstoreError {
-  const mapped = toChatstoreError(error, entity);
-  if (mapped.code !== 'CONFLICT' || mapped.field !== undefined) return mapped;
-  const columns = /UNIQUE constraint failed: (.+)$/.exec(mapped.message)?.[1];
-  const field = columns === undefined ? undefined : uniqueFields[columns];
-  return new ChatstoreError(mapped.code, mapped.message, { field, entity: mapped.entity, cause: mapped.cause });
-}
+/** The shared SQLite error mapping with letta's field names. */
+export const dbError = (error: unknown, entity: string): ChatstoreError => sqliteError(error, entity, fields);
 
 /** Runs a database call and maps whatever it throws; ChatstoreErrors pass through. */
-export function mapped<T>(entity: string, run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    throw dbError(error, entity);
-  }
-}
+export const mapped = <T>(entity: string, run: () => T): T => sqliteMapped(entity, run, fields);
 
-export function notFound(entity: string, field: string, id: unknown): ChatstoreError {
-  return new ChatstoreError('NOT_FOUND', `No ${entity} row with ${field} ${String(id)}`, { entity, field });
-}
+export { notFound } from '../sqlite-internal';
