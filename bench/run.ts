@@ -5,9 +5,9 @@ export {};
  * raw driver in the same run. Figures go to stdout and bench/RESULTS.md.
  */
 const benches: Record<string, () => Promise<void>> = {
-  telegram: () => import('./telegram/run').then((m) => m.main()),
   agent: () => import('./agent/run').then((m) => m.main()),
   letta: () => import('./letta/run').then((m) => m.main()),
+  telegram: () => import('./telegram/run').then((m) => m.main()),
   tatlock: () => import('./tatlock/run').then((m) => m.main()),
   todo: () => import('./todo/run').then((m) => m.main()),
 };

@@ -18,6 +18,7 @@ describe('legacy SQL fixtures', () => {
       'letta/discard.sql',
       'letta/v1.sql',
       'letta/v2.sql',
+      'telegram/initial.sql',
       'todo/phase2.sql',
       'todo/phase3.sql',
       'tatlock/system-0.3.19.sql',
