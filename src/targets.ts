@@ -62,24 +62,13 @@ function generation<S extends Record<string, unknown>>(
 }
 
 export const targets = {
-  agent: {
-    name: 'agent',
-    dialect: 'postgresql',
-    seed: '003',
-    description: 'Agent memory system: structured messages, vector memories, versioned state, context, sessions',
-    generations: [generation('agent', 'v1', agentV1), generation('agent', 'v2', agentV2)],
-    migrationsDir: 'drizzle/agent',
-  },
-  telegram: {
-    name: 'telegram',
-    dialect: 'postgresql',
-    seed: '002',
-    description: 'Telegram dialog processor: users, sessions, encrypted credentials, dialogs, responses, task queue',
-    generations: [
-      generation('telegram', 'initial', telegramInitial),
-      generation('telegram', 'task-queue', telegramTaskQueue),
-    ],
-    migrationsDir: 'drizzle/telegram',
+  letta: {
+    name: 'letta',
+    dialect: 'sqlite',
+    seed: '000',
+    description: 'Letta agent bot: master users, their platform profiles, messages, the processing queue',
+    generations: [generation('letta', 'v1', lettaV1), generation('letta', 'v2', lettaV2)],
+    migrationsDir: 'drizzle/letta',
   },
   'tatlock-system': {
     name: 'tatlock-system',
@@ -111,13 +100,24 @@ export const targets = {
     embeddedFile: null,
     fanOut: 'tatlock',
   },
-  letta: {
-    name: 'letta',
-    dialect: 'sqlite',
-    seed: '000',
-    description: 'Letta agent bot: master users, their platform profiles, messages, the processing queue',
-    generations: [generation('letta', 'v1', lettaV1), generation('letta', 'v2', lettaV2)],
-    migrationsDir: 'drizzle/letta',
+  telegram: {
+    name: 'telegram',
+    dialect: 'postgresql',
+    seed: '002',
+    description: 'Telegram dialog processor: users, sessions, encrypted credentials, dialogs, responses, task queue',
+    generations: [
+      generation('telegram', 'initial', telegramInitial),
+      generation('telegram', 'task-queue', telegramTaskQueue),
+    ],
+    migrationsDir: 'drizzle/telegram',
+  },
+  agent: {
+    name: 'agent',
+    dialect: 'postgresql',
+    seed: '003',
+    description: 'Agent memory system: structured messages, vector memories, versioned state, context, sessions',
+    generations: [generation('agent', 'v1', agentV1), generation('agent', 'v2', agentV2)],
+    migrationsDir: 'drizzle/agent',
   },
   todo: {
     name: 'todo',

@@ -3,46 +3,23 @@
  * postgres.js against a server with pgvector or PGlite via pglite-socket), unique rows, and
  * row counts for "nothing was written" assertions.
  */
-import { afterAll, beforeAll, expect } from 'vitest';
 import type { Connection } from '../../src/connect';
-import { type ErrorCode, isChatstoreError } from '../../src/errors';
 import type { AgentDb } from '../../src/repositories/agent';
 import { agents, channels, users } from '../../src/schema/agent';
+import { type DatabaseFixture, expectChatstoreError, rowCountsOf, useDatabase } from '../support/database';
 import { openMigratedVector, type VectorBackend } from '../support/vector-backends';
 
-export interface AgentFixture {
-  readonly conn: Connection<'agent'>;
-  readonly db: AgentDb;
-}
+export type AgentFixture = DatabaseFixture<'agent'>;
 
 export function useAgentDatabase(
   backend: VectorBackend,
   options: { beforeClose?: (conn: Connection<'agent'>) => Promise<void> } = {},
 ): AgentFixture {
-  let conn: Connection<'agent'> | undefined;
-  beforeAll(async () => {
-    conn = await openMigratedVector('agent', backend);
-  });
-  afterAll(async () => {
-    try {
-      if (conn && options.beforeClose) await options.beforeClose(conn);
-    } finally {
-      await conn?.close();
-    }
-    await backend.cleanup();
-  });
-  const opened = () => {
-    if (!conn) throw new Error('database not open yet: use the fixture inside a test');
-    return conn;
-  };
-  return {
-    get conn() {
-      return opened();
-    },
-    get db() {
-      return opened().db;
-    },
-  };
+  return useDatabase(
+    () => openMigratedVector('agent', backend),
+    () => backend.cleanup(),
+    options,
+  );
 }
 
 export async function newUser(db: AgentDb, name = 'user') {
@@ -72,9 +49,9 @@ export function embedding(seed: number, dims = 1536): number[] {
   });
 }
 
-/** Row counts of the v2 tables, to show a failed call wrote nothing. */
-export async function rowCounts(conn: Connection<'agent'>): Promise<Record<string, number>> {
-  const tables = [
+/** Row counts of every agent table, to show a failed call wrote nothing. */
+export function rowCounts(conn: Connection<'agent'>): Promise<Record<string, number>> {
+  return rowCountsOf(conn.client, [
     'chat_messages_v2',
     'message_versions',
     'agent_memories',
@@ -85,20 +62,7 @@ export async function rowCounts(conn: Connection<'agent'>): Promise<Record<strin
     'context_snapshots',
     'context_templates',
     'conversation_sessions',
-  ];
-  const [row] = await conn.client.query<Record<string, number>>(
-    `select ${tables.map((t) => `(select count(*)::int from ${t}) as ${t}`).join(', ')}`,
-  );
-  return row ?? {};
+  ]);
 }
 
-export async function expectChatstoreError(promise: Promise<unknown>, code: ErrorCode, field?: string) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a rejection').toBeDefined();
-  if (!isChatstoreError(error)) throw new Error(`expected a ChatstoreError, got ${String(error)}`);
-  expect({ code: error.code, field: error.field }).toEqual({ code, field });
-  return error;
-}
+export { expectChatstoreError };

@@ -42,7 +42,7 @@ import {
   unassignRole,
   verifyPassword,
 } from '../../src/repositories/tatlock-system';
-import { expectChatstoreError } from '../todo/fixtures';
+import { expectChatstoreError } from '../support/database';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'chatstore-tatlock-system-'));
 let conn: Connection<'tatlock-system'>;

@@ -32,7 +32,7 @@ import {
   storeCompact,
   type UserDb,
 } from '../../src/repositories/tatlock-user';
-import { expectChatstoreError } from '../todo/fixtures';
+import { expectChatstoreError } from '../support/database';
 import { createLegacyUserDatabase } from './legacy';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'chatstore-tatlock-user-'));

@@ -3,39 +3,19 @@
  * keyring, registered users, and row counts for "nothing was written" assertions.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { afterAll, beforeAll, expect } from 'vitest';
 import type { Connection } from '../../src/connect';
-import { type ErrorCode, isChatstoreError } from '../../src/errors';
 import { type Keyring, type Registration, registerUser, type TelegramDb } from '../../src/repositories/telegram';
 import { type Backend, openMigrated } from '../support/backends';
+import { type DatabaseFixture, expectChatstoreError, rowCountsOf, useDatabase } from '../support/database';
 
-export interface TelegramFixture {
-  readonly conn: Connection<'telegram'>;
-  readonly db: TelegramDb;
-}
+export type TelegramFixture = DatabaseFixture<'telegram'>;
 
 /** Opens one migrated telegram database for the enclosing `describe`, closed and dropped after it. */
 export function useTelegramDatabase(backend: Backend): TelegramFixture {
-  let conn: Connection<'telegram'> | undefined;
-  beforeAll(async () => {
-    conn = await openMigrated('telegram', backend);
-  });
-  afterAll(async () => {
-    await conn?.close();
-    await backend.cleanup();
-  });
-  const opened = () => {
-    if (!conn) throw new Error('database not open yet: use the fixture inside a test');
-    return conn;
-  };
-  return {
-    get conn() {
-      return opened();
-    },
-    get db() {
-      return opened().db;
-    },
-  };
+  return useDatabase(
+    () => openMigrated('telegram', backend),
+    () => backend.cleanup(),
+  );
 }
 
 export const key1 = randomBytes(32);
@@ -61,8 +41,8 @@ export async function newUser(db: TelegramDb): Promise<Registration & { accessTo
 }
 
 /** Row counts of every telegram table, to show a failed call wrote nothing. */
-export async function rowCounts(conn: Connection<'telegram'>): Promise<Record<string, number>> {
-  const tables = [
+export function rowCounts(conn: Connection<'telegram'>): Promise<Record<string, number>> {
+  return rowCountsOf(conn.client, [
     'users',
     'dialogs',
     'processed_responses',
@@ -71,21 +51,7 @@ export async function rowCounts(conn: Connection<'telegram'>): Promise<Record<st
     'authentication_data',
     'user_selected_models',
     'tasks',
-  ];
-  const [row] = await conn.client.query<Record<string, number>>(
-    `select ${tables.map((t) => `(select count(*)::int from ${t}) as ${t}`).join(', ')}`,
-  );
-  return row ?? {};
+  ]);
 }
 
-/** Asserts that `promise` rejects with a ChatstoreError of this code and field; returns it. */
-export async function expectChatstoreError(promise: Promise<unknown>, code: ErrorCode, field?: string) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a rejection').toBeDefined();
-  if (!isChatstoreError(error)) throw new Error(`expected a ChatstoreError, got ${String(error)}`);
-  expect({ code: error.code, field: error.field }, error.message).toEqual({ code, field });
-  return error;
-}
+export { expectChatstoreError };

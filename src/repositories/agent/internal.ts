@@ -6,8 +6,8 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { PgDb } from '../../connect';
-import { ChatstoreError, toChatstoreError } from '../../errors';
 import type * as schema from '../../schema/agent/v2';
+import { pgErrors, preparedPerHandle as sharedPreparedPerHandle } from '../shared';
 
 export type AgentSchema = typeof schema;
 /** What repository functions accept: `connect('agent')`'s `db`, or a transaction on it. */
@@ -17,18 +17,8 @@ export type AgentTx = PgTransaction<PgQueryResultHKT, AgentSchema, ExtractTables
 /** PostgreSQL's uuid input format; checked here so a typo is VALIDATION, not a driver error. */
 export const Id = z.guid();
 
-/** Builds prepared statements once per handle (a transaction gets its own set). */
-export function preparedPerHandle<T>(build: (db: AgentDb) => T): (db: AgentDb) => T {
-  const cache = new WeakMap<AgentDb, T>();
-  return (db) => {
-    let statements = cache.get(db);
-    if (statements === undefined) {
-      statements = build(db);
-      cache.set(db, statements);
-    }
-    return statements;
-  };
-}
+/** Prepared statements built once per handle (see `preparedPerHandle` in ../shared). */
+export const preparedPerHandle = <T>(build: (db: AgentDb) => T) => sharedPreparedPerHandle(build);
 
 // PostgreSQL reports constraint names, not input fields; callers branch on the field.
 const constraintFields: Record<string, string> = {
@@ -59,26 +49,6 @@ const constraintFields: Record<string, string> = {
   chat_messages_sender_agent_id_fkey: 'senderAgentId',
 };
 
-const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+export const { dbError, mapped } = pgErrors(constraintFields);
 
-/** `toChatstoreError` with field names callers know (`agentId`, not `agent_states_agent_id_fkey`). */
-export function dbError(error: unknown, entity: string): ChatstoreError {
-  const mapped = toChatstoreError(error, entity);
-  if (mapped.field === undefined) return mapped;
-  const field = constraintFields[mapped.field] ?? camelCase(mapped.field);
-  if (field === mapped.field) return mapped;
-  return new ChatstoreError(mapped.code, mapped.message, { field, entity: mapped.entity, cause: mapped.cause });
-}
-
-/** Runs a database call and maps whatever it throws; ChatstoreErrors pass through. */
-export async function mapped<T>(entity: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw dbError(error, entity);
-  }
-}
-
-export function notFound(entity: string, field: string, id: unknown): ChatstoreError {
-  return new ChatstoreError('NOT_FOUND', `No ${entity} row with ${field} ${String(id)}`, { entity, field });
-}
+export { notFound } from '../shared';

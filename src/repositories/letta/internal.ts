@@ -9,7 +9,7 @@ import { Column, getTableColumns } from 'drizzle-orm';
 import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { ChatstoreError } from '../../errors';
 import type * as schema from '../../schema/letta';
-import { dbError as sqliteError, mapped as sqliteMapped } from '../sqlite-internal';
+import { sqliteError, sqliteMapped } from '../shared';
 
 export type LettaSchema = typeof schema;
 /**
@@ -114,4 +114,4 @@ export const dbError = (error: unknown, entity: string): ChatstoreError => sqlit
 /** Runs a database call and maps whatever it throws; ChatstoreErrors pass through. */
 export const mapped = <T>(entity: string, run: () => T): T => sqliteMapped(entity, run, fields);
 
-export { notFound } from '../sqlite-internal';
+export { notFound } from '../shared';

@@ -7,8 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { groups, roles, userGroups, userRoles, users } from '../../schema/tatlock-system';
 import { Username } from '../../tatlock-files';
-import { parseField, parseInput } from '../shared';
-import { mapped, notFound } from '../sqlite-internal';
+import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../shared';
 import type { SystemDb } from './internal';
 
 export type Role = typeof roles.$inferSelect;

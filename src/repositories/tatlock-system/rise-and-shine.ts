@@ -4,8 +4,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { riseAndShine } from '../../schema/tatlock-system';
-import { parseField, parseInput } from '../shared';
-import { mapped, notFound } from '../sqlite-internal';
+import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../shared';
 import type { SystemDb } from './internal';
 
 export type RiseAndShine = typeof riseAndShine.$inferSelect;

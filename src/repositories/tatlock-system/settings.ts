@@ -7,8 +7,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { settingOptions, systemSettings } from '../../schema/tatlock-system';
-import { parseField, parseInput } from '../shared';
-import { mapped, notFound } from '../sqlite-internal';
+import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../shared';
 import type { SystemDb } from './internal';
 
 export type SettingOption = typeof settingOptions.$inferSelect;

@@ -6,8 +6,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { toolParameters, tools } from '../../schema/tatlock-system';
-import { parseField, parseInput } from '../shared';
-import { mapped, notFound, preparedPerHandle } from '../sqlite-internal';
+import { sqliteMapped as mapped, notFound, parseField, parseInput, preparedPerHandle } from '../shared';
 import type { SystemDb } from './internal';
 
 export type ToolRow = typeof tools.$inferSelect;

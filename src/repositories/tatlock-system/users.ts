@@ -8,8 +8,7 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { passwords, users } from '../../schema/tatlock-system';
 import { Username } from '../../tatlock-files';
-import { parseField, parseInput } from '../shared';
-import { mapped, notFound } from '../sqlite-internal';
+import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../shared';
 import type { SystemDb } from './internal';
 import { hashPassword, passwordMatches, wastePasswordCheck } from './passwords';
 

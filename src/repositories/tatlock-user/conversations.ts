@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { conversations } from '../../schema/tatlock-user';
-import { parseField, parseInput } from '../shared';
-import { mapped, notFound } from '../sqlite-internal';
+import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../shared';
 import { ConversationId, Moment, type UserDb } from './internal';
 
 export type Conversation = typeof conversations.$inferSelect;

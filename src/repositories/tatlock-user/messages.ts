@@ -9,8 +9,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { conversationMessages, conversations, type messageRoles } from '../../schema/tatlock-user';
-import { parseInput } from '../shared';
-import { mapped, notFound, preparedPerHandle } from '../sqlite-internal';
+import { sqliteMapped as mapped, notFound, parseInput, preparedPerHandle } from '../shared';
 import { ConversationId, Moment, type UserDb } from './internal';
 
 export type Message = typeof conversationMessages.$inferSelect;

@@ -6,8 +6,7 @@
 import { desc, eq, inArray, max, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { personalVariables, personalVariablesKeys } from '../../schema/tatlock-user';
-import { parseField, parseInput } from '../shared';
-import { mapped } from '../sqlite-internal';
+import { sqliteMapped as mapped, parseField, parseInput } from '../shared';
 import type { UserDb } from './internal';
 
 export type PersonalVariable = typeof personalVariables.$inferSelect;

@@ -7,8 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { shortTermStorage } from '../../schema/tatlock-user';
-import { parseField, parseInput } from '../shared';
-import { mapped } from '../sqlite-internal';
+import { sqliteMapped as mapped, parseField, parseInput } from '../shared';
 import type { UserDb } from './internal';
 
 export const StorageKey = z.string().trim().min(1).max(200);

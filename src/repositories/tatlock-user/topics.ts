@@ -5,8 +5,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { conversations, conversationTopics, topics } from '../../schema/tatlock-user';
-import { parseField, parseInput } from '../shared';
-import { mapped, notFound } from '../sqlite-internal';
+import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../shared';
 import { ConversationId, Moment, type UserDb } from './internal';
 
 export type Topic = typeof topics.$inferSelect;

@@ -5,8 +5,9 @@
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { PgDb } from '../../connect';
-import { ChatstoreError, toChatstoreError } from '../../errors';
+import { ChatstoreError } from '../../errors';
 import type * as schema from '../../schema/telegram';
+import { pgErrors, preparedPerHandle as sharedPreparedPerHandle } from '../shared';
 
 export type TelegramSchema = typeof schema;
 /**
@@ -16,21 +17,8 @@ export type TelegramSchema = typeof schema;
 export type TelegramDb = PgDb<TelegramSchema>;
 export type TelegramTx = PgTransaction<PgQueryResultHKT, TelegramSchema, ExtractTablesWithRelations<TelegramSchema>>;
 
-/**
- * Builds a set of prepared statements once per handle. Statements are bound to the session
- * they were built on, so a transaction handle gets its own set (built on first use in it).
- */
-export function preparedPerHandle<T>(build: (db: TelegramDb) => T): (db: TelegramDb) => T {
-  const cache = new WeakMap<TelegramDb, T>();
-  return (db) => {
-    let statements = cache.get(db);
-    if (statements === undefined) {
-      statements = build(db);
-      cache.set(db, statements);
-    }
-    return statements;
-  };
-}
+/** Prepared statements built once per handle (see `preparedPerHandle` in ../shared). */
+export const preparedPerHandle = <T>(build: (db: TelegramDb) => T) => sharedPreparedPerHandle(build);
 
 // PostgreSQL reports constraint names, not input fields; callers branch on the field.
 const constraintFields: Record<string, string> = {
@@ -51,29 +39,9 @@ const constraintFields: Record<string, string> = {
   tasks_attempts_check: 'maxAttempts',
 };
 
-const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+export const { dbError, mapped } = pgErrors(constraintFields);
 
-/** `toChatstoreError` plus field names callers know (`userId` rather than `dialogs_user_id_fkey`). */
-export function dbError(error: unknown, entity: string): ChatstoreError {
-  const mapped = toChatstoreError(error, entity);
-  if (mapped.field === undefined) return mapped;
-  const field = constraintFields[mapped.field] ?? camelCase(mapped.field);
-  if (field === mapped.field) return mapped;
-  return new ChatstoreError(mapped.code, mapped.message, { field, entity: mapped.entity, cause: mapped.cause });
-}
-
-/** Runs a database call and maps whatever it throws; ChatstoreErrors pass through. */
-export async function mapped<T>(entity: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw dbError(error, entity);
-  }
-}
-
-export function notFound(entity: string, field: string, id: unknown): ChatstoreError {
-  return new ChatstoreError('NOT_FOUND', `No ${entity} row with ${field} ${String(id)}`, { entity, field });
-}
+export { notFound } from '../shared';
 
 export function invalidTransition(entity: string, field: string, message: string): ChatstoreError {
   return new ChatstoreError('INVALID_TRANSITION', message, { entity, field });

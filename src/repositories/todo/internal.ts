@@ -6,8 +6,8 @@
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { PgDb } from '../../connect';
-import { ChatstoreError, toChatstoreError } from '../../errors';
 import type * as schema from '../../schema/todo';
+import { pgErrors, preparedPerHandle as sharedPreparedPerHandle } from '../shared';
 
 export type TodoSchema = typeof schema;
 /** A drizzle handle typed with the todo schema, e.g. `drizzle({ client, schema })`. */
@@ -24,21 +24,8 @@ export type TodoTx<S extends Record<string, unknown> = TodoSchema> = PgTransacti
   ExtractTablesWithRelations<S>
 >;
 
-/**
- * Builds a set of prepared statements once per handle. Statements are bound to the session
- * they were built on, so a transaction handle gets its own set (built on first use in it).
- */
-export function preparedPerHandle<T>(build: (db: TodoDb) => T): (db: TodoDb) => T {
-  const cache = new WeakMap<TodoDb, T>();
-  return (db) => {
-    let statements = cache.get(db);
-    if (statements === undefined) {
-      statements = build(db);
-      cache.set(db, statements);
-    }
-    return statements;
-  };
-}
+/** Prepared statements built once per handle (see `preparedPerHandle` in ../shared). */
+export const preparedPerHandle = <T>(build: (db: TodoDb) => T) => sharedPreparedPerHandle(build);
 
 // PostgreSQL reports constraint names, not input fields; callers branch on the field.
 const constraintFields: Record<string, string> = {
@@ -53,28 +40,9 @@ const constraintFields: Record<string, string> = {
   conversation_metadata_conversation_id_key: 'conversationId',
 };
 
-const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+export const { dbError, mapped } = pgErrors(constraintFields);
 
-/**
- * `toChatstoreError` plus field names callers know (`userId` rather than
- * `tasks_user_id_fkey`), so a missing user is `FOREIGN_KEY` on `userId` on every backend.
- */
-export function dbError(error: unknown, entity: string): ChatstoreError {
-  const mapped = toChatstoreError(error, entity);
-  if (mapped.field === undefined) return mapped;
-  const field = constraintFields[mapped.field] ?? camelCase(mapped.field);
-  if (field === mapped.field) return mapped;
-  return new ChatstoreError(mapped.code, mapped.message, { field, entity: mapped.entity, cause: mapped.cause });
-}
-
-/** Runs a database call and maps whatever it throws; ChatstoreErrors pass through. */
-export async function mapped<T>(entity: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw dbError(error, entity);
-  }
-}
+export { notFound } from '../shared';
 
 /** A row as JSON carries it: dates become ISO strings. */
 export type Jsonified<T> = {
@@ -86,8 +54,4 @@ export function jsonify<T extends Record<string, unknown>>(row: T): Jsonified<T>
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) out[key] = value instanceof Date ? value.toISOString() : value;
   return out as Jsonified<T>;
-}
-
-export function notFound(entity: string, field: string, id: unknown): ChatstoreError {
-  return new ChatstoreError('NOT_FOUND', `No ${entity} row with ${field} ${String(id)}`, { entity, field });
 }
