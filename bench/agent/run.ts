@@ -242,15 +242,8 @@ export async function main(): Promise<void> {
     await commitState(logging, { agentId: stateAgent, localState: { n: -2 } });
     const commitTexts = captured.map((c) => c.text).filter((t) => !/^(begin|commit)/i.test(t));
     if (process.env.BENCH_DEBUG) for (const c of captured) log(`${c.text}\n  ${JSON.stringify(c.params)}`);
-    if (commitTexts.length !== 5) throw new Error(`commitState ran ${commitTexts.length} statements, expected 5`);
-    const [lockSql, currentSql, closeSql, insertSql, transitionSql] = commitTexts as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-
+    if (commitTexts.length !== 3) throw new Error(`commitState ran ${commitTexts.length} statements, expected 3`);
+    const [lockSql, currentSql, writeSql] = commitTexts as [string, string, string];
     const paths = [
       {
         name: 'appendMessage (insert + session counters)',
@@ -278,7 +271,7 @@ export async function main(): Promise<void> {
         },
       },
       {
-        name: 'commitState (lock, close, insert state + transition; one transaction)',
+        name: 'commitState (lock, current, close + insert state + transition; one transaction)',
         statements: commitTexts,
         check: async () => {},
         chatstore: async (i: number) => {
@@ -290,31 +283,25 @@ export async function main(): Promise<void> {
             const current = (await tx.query<Record<string, unknown>>(currentSql, [stateAgent])).rows[0] as
               | { id: string; local_state: Record<string, unknown>; modification_count: number }
               | undefined;
-            if (current) await tx.query(closeSql, [false, current.id]);
             const partitions = {
               localState: { n: i, note: 'raw' },
               sharedState: {},
               sessionState: {},
               persistentState: {},
             };
-            const hash = stateHash(partitions);
-            const inserted = (
-              await tx.query<{ id: string }>(insertSql, [
-                stateAgent,
-                '1.0.0',
-                JSON.stringify(partitions.localState),
-                '{}',
-                '{}',
-                '{}',
-                hash,
-                (current?.modification_count ?? -1) + 1,
-                true,
-              ])
-            ).rows[0];
-            await tx.query(transitionSql, [
+            // The parameters in the order the repository's statement binds them.
+            await tx.query(writeSql, [
+              current?.id ?? null,
+              stateAgent,
+              '1.0.0',
+              JSON.stringify(partitions.localState),
+              '{}',
+              '{}',
+              '{}',
+              stateHash(partitions),
+              (current?.modification_count ?? -1) + 1,
               stateAgent,
               current?.id ?? null,
-              inserted?.id,
               'update',
               null,
               canonicalJson({ localState: { set: partitions.localState, removed: [] } }),

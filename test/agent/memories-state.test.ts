@@ -180,6 +180,14 @@ describe.each(vectorBackends)('agent memories and state on $name', (backend) => 
     const history = await listStates(t.db, agentId);
     expect(history.map((s) => s.isCurrent)).toEqual([true, false]);
     expect(history[1]?.validUntil).toBeInstanceOf(Date);
+    // JSONB stored as objects, not JSON strings.
+    const types = await t.conn.client.query<{ l: string; p: string; c: string; r: string }>(
+      `select jsonb_typeof(s.local_state) as l, jsonb_typeof(s.persistent_state) as p,
+         jsonb_typeof(x.changes) as c, jsonb_typeof(x.rollback_data) as r
+       from agent_states s join state_transitions x on x.to_state_id = s.id where s.id = $1`,
+      [second.state.id],
+    );
+    expect(types).toEqual([{ l: 'object', p: 'object', c: 'object', r: 'object' }]);
 
     await expectChatstoreError(
       commitState(t.db, { agentId, localState: {}, expectedStateId: first.state.id }),

@@ -5,7 +5,7 @@
  * checkpoint or roll back a transition, each as a new state.
  */
 import { createHash } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import {
@@ -21,7 +21,7 @@ import {
   transitionTypes,
 } from '../../schema/agent';
 import { parseInput } from '../shared';
-import { type AgentDb, Id, mapped, notFound } from './internal';
+import { type AgentDb, Id, mapped, notFound, preparedPerHandle } from './internal';
 
 export type AgentState = typeof agentStates.$inferSelect;
 export type StateCheckpoint = typeof stateCheckpoints.$inferSelect;
@@ -108,21 +108,93 @@ interface CommitOptions {
   expectedStateId?: string | null;
 }
 
+const ph = sql.placeholder;
+const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+
+/** The CTE's columns, qualified by its name, under the table's field names. */
+function fieldsOf(cte: object, table: typeof agentStates | typeof stateTransitions) {
+  const columns = cte as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(getTableColumns(table)).map((k) => [k, columns[k]])) as never;
+}
+
+// A commit is three statements inside its transaction, each prepared once per handle:
+// the advisory lock, the current state FOR UPDATE, and one write (close, insert, transition).
+const statements = preparedPerHandle((db) => {
+  // Its own statement, before the read: a statement's snapshot is taken when it starts, so a
+  // lock taken inside the read would not see the state a racing commit just made current.
+  const lock = db
+    .select({ locked: sql<number>`1` })
+    .from(sql`pg_advisory_xact_lock(hashtextextended(${ph('key')}, 0))`)
+    .prepare('agent_state_lock');
+  const current = db
+    .select()
+    .from(agentStates)
+    .where(and(eq(agentStates.agentId, ph('agentId')), sql`${agentStates.isCurrent} = true`))
+    .for('update')
+    .prepare('agent_current_state_for_update');
+  // One statement: close the current state, insert the new one and its transition. The
+  // insert reads "closed" first, so the old row leaves unique_current_state before the new
+  // one enters it; clock_timestamp() as the separate statements had.
+  const closed = db.$with('closed', { id: agentStates.id }).as(
+    sql`update ${agentStates} set "is_current" = false, "valid_until" = clock_timestamp()
+      where "id" = ${ph('currentId')}::uuid
+      returning "id"`,
+  );
+  const inserted = db.$with('inserted', getTableColumns(agentStates)).as(
+    sql`insert into ${agentStates} ("agent_id", "version", "local_state", "shared_state", "session_state",
+        "persistent_state", "state_hash", "modification_count", "valid_from", "is_current", "last_modified")
+      select ${ph('agentId')}::uuid, ${ph('version')}::varchar, ${ph('localState')}::jsonb, ${ph('sharedState')}::jsonb,
+        ${ph('sessionState')}::jsonb, ${ph('persistentState')}::jsonb, ${ph('stateHash')}::varchar,
+        ${ph('modificationCount')}::int, clock_timestamp(), true, clock_timestamp()
+      where (select count(*) from "closed") >= 0
+      returning *`,
+  );
+  const transition = db.$with('transition', getTableColumns(stateTransitions)).as(
+    sql`insert into ${stateTransitions} ("agent_id", "from_state_id", "to_state_id", "transition_type", "trigger",
+        "changes", "rollback_available", "rollback_data")
+      select ${ph('agentId')}::uuid, ${ph('currentId')}::uuid, "inserted"."id", ${ph('transitionType')}::varchar,
+        ${ph('trigger')}::varchar, ${ph('changes')}::jsonb, ${ph('rollbackAvailable')}::boolean, ${ph('rollbackData')}::jsonb
+      from "inserted"
+      returning *`,
+  );
+  const write = db
+    .with(closed, inserted, transition)
+    .select({
+      state: fieldsOf(inserted, agentStates) as typeof agentStates._.columns,
+      transition: fieldsOf(transition, stateTransitions) as typeof stateTransitions._.columns,
+    })
+    .from(inserted)
+    .crossJoin(transition)
+    .prepare('agent_commit_state');
+  return { lock, current, write };
+});
+
+// Drizzle binds a prepared statement to the client of the handle it was built on, and every
+// transaction is a new handle on its own client (connection). Building the statements again
+// per transaction would cost what preparing saves, so the outer handle's statements are
+// re-pointed at the transaction's client; a driver whose statements keep no `client` gets
+// them built on the transaction handle.
+function statementsIn(db: AgentDb, tx: AgentDb): ReturnType<typeof statements> {
+  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  const { lock, current, write } = statements(db);
+  if (client === undefined || !('client' in lock && 'client' in current && 'client' in write)) return statements(tx);
+  const rebind = <P extends object>(p: P): P => Object.assign(Object.create(Object.getPrototypeOf(p)), p, { client });
+  return { lock: rebind(lock), current: rebind(current), write: rebind(write) };
+}
+
 // The whole commit, inside the caller's transaction. The advisory lock serialises commits of
 // one agent across connections, so two racing commits both succeed, one after the other;
 // the partial unique index unique_current_state stays as the backstop.
 async function commit(
+  db: AgentDb,
   tx: AgentDb,
   agentId: string,
   next: (current: StatePartitions) => StatePartitions,
   options: CommitOptions,
 ): Promise<{ state: AgentState; transition: StateTransition }> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`chatstore:agent-state:${agentId}`}, 0))`);
-  const [current] = await tx
-    .select()
-    .from(agentStates)
-    .where(and(eq(agentStates.agentId, agentId), sql`${agentStates.isCurrent} = true`))
-    .for('update');
+  const prepared = statementsIn(db, tx);
+  await prepared.lock.execute({ key: `chatstore:agent-state:${agentId}` });
+  const [current] = await prepared.current.execute({ agentId });
   if (options.expectedStateId !== undefined && (current?.id ?? null) !== options.expectedStateId) {
     throw new ChatstoreError(
       'CONFLICT',
@@ -132,40 +204,24 @@ async function commit(
   }
   const before = partitionsOf(current);
   const after = next(before);
-  if (current) {
-    await tx
-      .update(agentStates)
-      .set({ isCurrent: false, validUntil: sql`clock_timestamp()` })
-      .where(eq(agentStates.id, current.id));
-  }
-  const [state] = await tx
-    .insert(agentStates)
-    .values({
-      agentId,
-      version: options.version,
-      ...after,
-      stateHash: stateHash(after),
-      modificationCount: (current?.modificationCount ?? -1) + 1,
-      validFrom: sql`clock_timestamp()`,
-      isCurrent: true,
-      lastModified: sql`clock_timestamp()`,
-    })
-    .returning();
-  if (!state) throw new ChatstoreError('DATABASE_ERROR', 'Inserting the new state returned no row');
-  const [transition] = await tx
-    .insert(stateTransitions)
-    .values({
-      agentId,
-      fromStateId: current?.id ?? null,
-      toStateId: state.id,
-      transitionType: options.transitionType,
-      trigger: options.trigger ?? null,
-      changes: diff(before, after),
-      rollbackAvailable: current !== undefined,
-      rollbackData: current ? before : null,
-    })
-    .returning();
-  return { state, transition: transition as StateTransition };
+  const [row] = await prepared.write.execute({
+    agentId,
+    currentId: current?.id ?? null,
+    version: options.version,
+    localState: json(after.localState),
+    sharedState: json(after.sharedState),
+    sessionState: json(after.sessionState),
+    persistentState: json(after.persistentState),
+    stateHash: stateHash(after),
+    modificationCount: (current?.modificationCount ?? -1) + 1,
+    transitionType: options.transitionType,
+    trigger: options.trigger ?? null,
+    changes: json(diff(before, after)),
+    rollbackAvailable: current !== undefined,
+    rollbackData: current ? json(before) : null,
+  });
+  if (!row) throw new ChatstoreError('DATABASE_ERROR', 'Inserting the new state returned no row');
+  return row as { state: AgentState; transition: StateTransition };
 }
 
 /**
@@ -187,6 +243,7 @@ export async function commitState(
   return mapped('agent_states', () =>
     db.transaction((tx) =>
       commit(
+        db,
         tx,
         c.agentId,
         (before) => {
@@ -300,7 +357,7 @@ export async function restore(
           .for('update');
         if (!checkpoint) throw notFound('state_checkpoints', 'checkpointId', r.checkpointId);
         const { version, stateHash: _hash, ...partitions } = checkpoint.stateData;
-        const result = await commit(tx, r.agentId, () => partitions, {
+        const result = await commit(db, tx, r.agentId, () => partitions, {
           version,
           trigger: `checkpoint:${checkpoint.checkpointType ?? 'manual'}`,
           transitionType: 'restore',
@@ -330,7 +387,7 @@ export async function restore(
         ? await tx.select().from(agentStates).where(eq(agentStates.id, transition.fromStateId))
         : [];
       const data = transition.rollbackData;
-      const result = await commit(tx, r.agentId, () => data, {
+      const result = await commit(db, tx, r.agentId, () => data, {
         version: from?.version ?? '1.0.0',
         trigger: 'rollback',
         transitionType: 'restore',
