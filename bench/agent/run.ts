@@ -24,6 +24,7 @@ import {
 } from '../../src/repositories/agent';
 import * as schema from '../../src/schema/agent/v2';
 import { targets } from '../../src/targets';
+import { prng } from '../../test/support/random';
 import { writeResultsSection } from '../results';
 import { measure, type Percentiles, percentiles } from '../todo/measure';
 
@@ -35,16 +36,9 @@ const K = 10;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
-/** Seeded PRNG (mulberry32) and a normal sample, so every run sees the same data. */
+/** Seeded uniform and normal samples, so every run sees the same data. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = prng(seed);
   return { uniform, normal: () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform()) };
 }
 

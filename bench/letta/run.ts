@@ -24,8 +24,8 @@ import { claimNextQueueEntry, type LettaDb, resolveIdentity } from '../../src/re
 import * as schema from '../../src/schema/letta';
 import { targets } from '../../src/targets';
 import { fillV1 } from '../../test/letta/v1-data';
+import { prng } from '../../test/support/random';
 import { writeResultsSection } from '../results';
-import { prng } from '../todo/data';
 
 const int = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const config = {

@@ -8,6 +8,7 @@
  * conversation's rows are spread over the heap as they are in a live database, not packed.
  */
 import { randomUUID } from 'node:crypto';
+import { prng } from '../../test/support/random';
 import type { BenchConfig } from './config';
 
 /** Message kinds: 0 a user turn, 1 a plain assistant reply, 2…6 an assistant turn using add_task, list_tasks, complete_task, delete_task, update_task. */
@@ -33,18 +34,6 @@ export interface Dataset {
   readonly messages: number;
   /** Rows over all four tables. */
   readonly totalRows: number;
-}
-
-/** mulberry32: small, fast, good enough to spread data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pick = <T>(rand: () => number, list: readonly T[]): T => list[Math.floor(rand() * list.length)] as T;

@@ -13,8 +13,9 @@ import {
   type TodoDb,
   touchConversation,
 } from '../../src/repositories/todo';
+import { prng } from '../../test/support/random';
 import type { BenchBackend } from './backends';
-import { type ConversationPlan, type Dataset, freshMessage, prng } from './data';
+import { type ConversationPlan, type Dataset, freshMessage } from './data';
 
 export const chatstoreSide =
   "the repository functions of src/repositories/todo (`loadConversationHistory`, `listConversations`, `appendMessage`, `touchConversation`), zod input parsing included, on `connect()`'s handle";

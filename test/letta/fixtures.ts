@@ -4,11 +4,12 @@
  * repositories are synchronous, like better-sqlite3).
  */
 import type Database from 'better-sqlite3';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import type { Connection } from '../../src/connect';
 import { type ErrorCode, isChatstoreError } from '../../src/errors';
 import { type LettaDb, type ResolvedIdentity, resolveIdentity } from '../../src/repositories/letta';
 import { openMigrated, sqliteBackend } from '../support/backends';
+import { useDatabase } from '../support/database';
 
 export interface LettaFixture {
   readonly conn: Connection<'letta'>;
@@ -23,27 +24,19 @@ export const rawOf = (conn: Connection<'letta'>) => (conn.db as unknown as { $cl
 /** Opens one letta database at v2 (a temporary SQLite file) for the enclosing `describe`. */
 export function useLettaDatabase(): LettaFixture {
   const backend = sqliteBackend();
-  let conn: Connection<'letta'> | undefined;
-  beforeAll(async () => {
-    conn = await openMigrated('letta', backend);
-  });
-  afterAll(async () => {
-    await conn?.close();
-    await backend.cleanup();
-  });
-  const opened = () => {
-    if (!conn) throw new Error('database not open yet: use the fixture inside a test');
-    return conn;
-  };
+  const fixture = useDatabase(
+    () => openMigrated('letta', backend),
+    () => backend.cleanup(),
+  );
   return {
     get conn() {
-      return opened();
+      return fixture.conn;
     },
     get db() {
-      return opened().db;
+      return fixture.db;
     },
     get raw() {
-      return rawOf(opened());
+      return rawOf(fixture.conn);
     },
   };
 }

@@ -7,7 +7,7 @@
  * high-water marks are above the largest ids. Built on the seed's own SQL.
  */
 import type Database from 'better-sqlite3';
-import { prng } from '../../bench/todo/data';
+import { prng } from '../support/random';
 
 export interface V1User {
   user_id: number;

@@ -7,6 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { readFixture } from '../support/fixtures';
+import { prng } from '../support/random';
 
 export type LegacyUserGeneration = '0.3.19' | '0.3.20';
 export const legacyUserGenerations = ['0.3.19', '0.3.20', '0.3.21', '0.3.22', '0.3.23'] as const;
@@ -49,18 +50,6 @@ export interface LegacyUserContent {
   conversationTopics: { conversationId: string; topicId: number; topicCount: number | null }[];
 }
 
-/** A small deterministic generator (mulberry32), so fixtures are the same on every run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const topicNames = ['weather', 'python', 'cooking', 'travel', 'health', 'music', 'garden', 'finance', 'family'];
 const prompts = [
   'What is the weather like in Lisbon tomorrow?',
@@ -100,7 +89,7 @@ export function createLegacyUserDatabase(
   options: LegacyUserOptions = {},
 ): LegacyUserContent {
   const { oldConversations = 4, memories = 220, newConversations = 2, seed = 1 } = options;
-  const next = random(seed);
+  const next = prng(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const db = new Database(file);
   const content: LegacyUserContent = {
