@@ -143,12 +143,9 @@ export async function migrate(
 ): Promise<MigrateResult> {
   const { target } = set;
   const status = await readStatus(client, set);
-  const base = {
-    target: target.name,
-    from: status.generation,
-    to: status.generation,
-    results: [] as MigrationResult[],
-  };
+  // `results` fills as the run goes, so any failure reports what ran before it.
+  const results: MigrationResult[] = [];
+  const base = { target: target.name, from: status.generation, to: status.generation, results };
   const fail = (error: RunError): MigrateResult => ({ ...base, ok: false, error });
   if (status.problems.length > 0) return fail(problemMessage(target.name, status.problems));
   if (status.needsAdopt) {
@@ -168,45 +165,34 @@ export async function migrate(
   }
   const fromIndex = status.generation === null ? -1 : names.indexOf(status.generation);
   if (toIndex < fromIndex)
-    return migrateDown(client, set, names.slice(toIndex + 1, fromIndex + 1).reverse(), to, base, options);
+    return migrateDown(client, set, names.slice(toIndex + 1, fromIndex + 1).reverse(), to, base, fail, options);
 
   const wanted = new Set(names.slice(0, toIndex + 1));
   const pending = status.pending.filter((m) => wanted.has(m.generation));
   const todo = options.discardData ? discardSteps(set, pending) : pending.map(migrationStep);
   if (!Array.isArray(todo)) return fail(todo);
-  const results: MigrationResult[] = [];
   for (const [i, step] of todo.entries()) {
     options.onProgress?.({ done: i, total: todo.length, tag: step.tag });
     const deleted = step.discard ? await dataAtRisk(client, step.discard) : [];
     if (deleted.length > 0 && !options.allowDataLoss) {
-      return {
-        ...base,
-        results,
-        ok: false,
-        error: {
-          code: 'DATA_LOSS',
-          message: `${step.tag} (drizzle/${target.name}/${step.tag}.sql) would delete ${deleted.join('; ')}, instead of keeping them as ${step.records.map((m) => m.tag).join(', ')} does. Pass --allow-data-loss to delete them (take a backup first).`,
-        },
-      };
+      return fail({
+        code: 'DATA_LOSS',
+        message: `${step.tag} (drizzle/${target.name}/${step.tag}.sql) would delete ${deleted.join('; ')}, instead of keeping them as ${step.records.map((m) => m.tag).join(', ')} does. Pass --allow-data-loss to delete them (take a backup first).`,
+      });
     }
     const result = await applyUp(client, target.name, step);
     if (step.discard && result.status === 'applied') result.deleted = deleted;
     results.push(result);
     if (result.status === 'failed') {
-      return {
-        ...base,
-        results,
-        ok: false,
-        error: {
-          code: 'MIGRATION_FAILED',
-          message: `${step.tag} failed at statement ${result.error?.statement}: ${result.error?.message}`,
-        },
-      };
+      return fail({
+        code: 'MIGRATION_FAILED',
+        message: `${step.tag} failed at statement ${result.error?.statement}: ${result.error?.message}`,
+      });
     }
   }
   options.onProgress?.({ done: todo.length, total: todo.length, tag: '' });
   const after = await readStatus(client, set);
-  return { ...base, results, ok: true, to: after.generation };
+  return { ...base, ok: true, to: after.generation };
 }
 
 class StatementError extends Error {
@@ -324,11 +310,11 @@ async function migrateDown(
   generations: readonly string[],
   to: string,
   base: Omit<MigrateResult, 'ok'>,
+  fail: (error: RunError) => MigrateResult,
   options: MigrateOptions,
 ): Promise<MigrateResult> {
   const { target } = set;
-  const results: MigrationResult[] = [];
-  const fail = (error: RunError): MigrateResult => ({ ...base, results, ok: false, error });
+  const { results } = base;
   const missing = generations.filter((g) => !set.downs.has(g));
   if (missing.length > 0) {
     return fail({
@@ -377,7 +363,7 @@ async function migrateDown(
       return fail({ code: 'MIGRATION_FAILED', message: `${result.tag} failed at statement ${statement}: ${message}` });
     }
   }
-  return { ...base, results, ok: true, to };
+  return { ...base, ok: true, to };
 }
 
 const dropTable = /^drop\s+table\s+(?:if\s+exists\s+)?[`"]?(\w+)[`"]?/i;
