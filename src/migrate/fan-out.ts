@@ -57,7 +57,7 @@ export interface FileResult extends Omit<Upgrade, 'from' | 'to'> {
   file: string;
   /** The user the file belongs to (`null` for system.db, or a file name that is no valid username). */
   username: string | null;
-  /** Generation of the file before the run; `null` for a new, empty or unmanaged file. */
+  /** Generation of the file before the run (as identified, for an unmanaged one); `null` for a new or empty file. */
   before: string | null;
   /** Generation the file on disk is at after the run (with `dryRun`: would be at). */
   after: string | null;
@@ -248,12 +248,17 @@ export async function upgradeFile(
     const status = await readStatus(conn.client, migrationsOf(target));
     before = status.generation;
     upgrade = await bringToLatest(conn.client, target);
+    // An unmanaged file is at the generation it was identified as.
+    before = upgrade.adopted ?? before;
     await conn.close();
     conn = undefined;
     if (upgrade.error || dryRun || !exists) {
       if (exists) rmSync(work, { force: true });
-      // A failed existing file was never touched; a new one stops where the engine stopped.
-      return result(upgrade, upgrade.error && exists ? before : upgrade.to);
+      // A failed existing file was never touched (nothing applied to it, nothing removed or moved);
+      // a new one stops where the engine stopped.
+      if (upgrade.error && exists)
+        return result({ ...nothingDone(), adopted: upgrade.adopted, error: upgrade.error }, before);
+      return result(upgrade, upgrade.to);
     }
     const changed = upgrade.applied.length > 0 || upgrade.imported.length > 0 || upgrade.orphansRemoved > 0 ||
       upgrade.rowsMoved > 0 || upgrade.adopted !== null;
