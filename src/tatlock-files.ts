@@ -102,9 +102,10 @@ const isFolder = (p: string) => existsSync(p) && statSync(p).isDirectory();
 export function resolveTatlockFolder(dir: string): TatlockFolder {
   const folder = path.resolve(dir);
   const hippocampus = path.join(folder, 'hippocampus');
-  const root = isFolder(path.join(hippocampus, 'longterm')) || existsSync(path.join(hippocampus, systemDatabaseName))
-    ? hippocampus
-    : folder;
+  const root =
+    isFolder(path.join(hippocampus, 'longterm')) || existsSync(path.join(hippocampus, systemDatabaseName))
+      ? hippocampus
+      : folder;
   const longterm = path.join(root, 'longterm');
   if (root === hippocampus || isFolder(longterm)) {
     return { layout: 'application', root, systemFile: systemDatabaseFile(root), users: listFiles(longterm, '.db') };

@@ -260,8 +260,12 @@ export async function upgradeFile(
         return result({ ...nothingDone(), adopted: upgrade.adopted, error: upgrade.error }, before);
       return result(upgrade, upgrade.to);
     }
-    const changed = upgrade.applied.length > 0 || upgrade.imported.length > 0 || upgrade.orphansRemoved > 0 ||
-      upgrade.rowsMoved > 0 || upgrade.adopted !== null;
+    const changed =
+      upgrade.applied.length > 0 ||
+      upgrade.imported.length > 0 ||
+      upgrade.orphansRemoved > 0 ||
+      upgrade.rowsMoved > 0 ||
+      upgrade.adopted !== null;
     if (!changed) {
       rmSync(work, { force: true });
       return result(upgrade, upgrade.to);

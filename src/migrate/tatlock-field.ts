@@ -93,7 +93,8 @@ async function rebuild(tx: SqlClient, target: FieldTarget, table: string, extra:
   await tx.query(`INSERT INTO "${temp}" (${list}) SELECT ${list} FROM "${table}"`);
   await tx.query(`DROP TABLE "${table}"`);
   await tx.query(`ALTER TABLE "${temp}" RENAME TO "${table}"`);
-  if ((await count(tx, `select count(*) as n from "${table}"`)) !== before) fail('importing', `rows of ${table} were lost`);
+  if ((await count(tx, `select count(*) as n from "${table}"`)) !== before)
+    fail('importing', `rows of ${table} were lost`);
 }
 
 /**
@@ -110,8 +111,11 @@ export async function importFieldVariant(client: SqlClient, target: FieldTarget)
     (target === 'tatlock-user'
       ? present.has('personal_variables_join') ||
         !present.has('short_term_storage') ||
-        (await client.query(`select 1 from pragma_foreign_key_list('conversation_topics') where "table" = 'conversations'`))
-          .length > 0 ||
+        (
+          await client.query(
+            `select 1 from pragma_foreign_key_list('conversation_topics') where "table" = 'conversations'`,
+          )
+        ).length > 0 ||
         (await columns(client, 'conversations')).get('schema_version')?.dflt_value === '2'
       : present.has('settings_options') || (await columns(client, 'system_settings')).has('setting_type'));
   if (!isVariant) return [];
@@ -302,7 +306,8 @@ export async function reconcileTurns(client: SqlClient): Promise<Reconciled> {
        WHERE NOT EXISTS (SELECT 1 FROM conversation_messages x WHERE x.message_id = m.interaction_id || ':' || r.role)
        ORDER BY m.conversation_id, m.n, r.role DESC`,
     );
-    const rowsMoved = await count(tx, 'select count(*) as n from conversation_messages') - messagesBefore + duplicated;
+    const rowsMoved =
+      (await count(tx, 'select count(*) as n from conversation_messages')) - messagesBefore + duplicated;
     // Numbered by when they were said; the old number keeps the order of equal times.
     await tx.query(
       `CREATE TEMP TABLE _order AS SELECT message_id, row_number() OVER (PARTITION BY conversation_id
