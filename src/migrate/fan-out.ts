@@ -6,7 +6,7 @@
  * on a copy that replaces it only when everything succeeded (docs/decisions/010): a failing file is
  * left byte for byte as it was, and does not stop the others.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Connection, connect, type SqlClient } from '../connect';
@@ -233,8 +233,10 @@ export async function upgradeFile(
   let upgrade: Upgrade = nothingDone();
   try {
     if (exists) {
+      // A non-empty journal or WAL holds changes the file alone does not have yet: copying the
+      // file would miss them.
       for (const companion of ['-journal', '-wal']) {
-        if (existsSync(file + companion))
+        if (existsSync(file + companion) && statSync(file + companion).size > 0)
           throw new ChatstoreError(
             'CONFLICT',
             `${path.basename(file)}${companion} exists: the application may be writing this file; stop it and run again`,

@@ -4,7 +4,7 @@
  * conversation_messages, or in both (`_user` ids with schema_version 1 or 2, `:user` ids), and
  * conversations the application deleted. Each is migrated as `migrate tatlock --dir` does it.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -131,8 +131,7 @@ describe('tatlock-user: a failure inside the destructive chain', () => {
   it('refuses a file with a hot journal beside it, without touching either', async () => {
     const file = copyState('turns-in-memories');
     const original = sha256(file);
-    const db = new Database(`${file}-journal`);
-    db.close();
+    writeFileSync(`${file}-journal`, 'x');
     const result = await upgradeFile('tatlock-user', file, 'alice');
     expect(result).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
     expect(result.error?.message).toContain('-journal exists');
