@@ -6,7 +6,7 @@ import { ChatstoreError, isChatstoreError } from './errors';
 import { adopt } from './migrate/adopt';
 import { checkTarget } from './migrate/check';
 import { type MigrateResult, migrate, readStatus } from './migrate/engine';
-import { type FanOutResult, migrateTatlockFolder } from './migrate/fan-out';
+import { adoptTatlockFile, type FanOutResult, migrateTatlockFolder } from './migrate/fan-out';
 import { loadMigrations } from './migrate/migrations';
 import { isTargetName, type Target, type TargetName, targetNames, targets } from './targets';
 
@@ -224,6 +224,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
       case 'adopt':
         if (!values.db) throw new UsageError('adopt needs --db <location>: the database to take over');
+        if (positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') {
+          // The application's own files are imported first, on a copy (docs/decisions/010).
+          const result = await adoptTatlockFile(positionals[0], values.db);
+          print(result, () => {
+            if (result.ok)
+              io.out(
+                `adopted ${result.target} at generation ${result.generation}; recorded ${result.recorded.join(', ')}`,
+              );
+            else io.err(`adopt ${result.target} failed: ${result.error?.message}`);
+            for (const change of result.imported) io.out(`  imported: ${change}`);
+            if (result.backup) io.out(`  kept ${result.backup} (the file as it was)`);
+          });
+          return result.ok ? exitCodes.ok : exitCodes.failure;
+        }
         return await withTarget(positionals, values.db, async (name, conn) => {
           const result = await adopt(conn.client, loadMigrations(targets[name]));
           print(result, () => {

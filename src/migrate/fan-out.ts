@@ -13,7 +13,7 @@ import { type Connection, connect, type SqlClient } from '../connect';
 import { ChatstoreError, type ErrorCode, toChatstoreError } from '../errors';
 import { targets } from '../targets';
 import { resolveTatlockFolder } from '../tatlock-files';
-import { adopt } from './adopt';
+import { type AdoptResult, adopt } from './adopt';
 import { migrate, readStatus } from './engine';
 import { loadMigrations, type MigrationSet } from './migrations';
 import { importFieldVariant, type Reconciled, reconcileTurns } from './tatlock-field';
@@ -178,17 +178,21 @@ export async function openLatest<T extends TatlockTarget>(target: T, file: strin
   }
 }
 
-/** The copy kept of a file before it is replaced: named after the first destructive generation applied. */
-function backupPath(file: string, applied: string[], options: UpgradeFileOptions): string {
-  const generations = applied.map((tag) => tag.replace(/^\d+_/, '').split('__')[0] ?? '');
-  const suffix = `before-${generations.find((g) => g >= '0.3.21') ?? generations[0] ?? 'import'}`;
+/** The name of the copy kept of a file before it is replaced: `{file}.before-<step>`, never overwriting one. */
+function backupPath(file: string, step: string, options: UpgradeFileOptions): string {
   const base = options.backupDir
     ? path.join(path.resolve(options.backupDir), path.relative(options.root ?? path.dirname(file), file))
     : file;
-  let candidate = `${base}.${suffix}`;
-  // Never overwrite an older copy: it may be the only one of an earlier state.
-  for (let n = 2; existsSync(candidate); n++) candidate = `${base}.${suffix}.${n}`;
+  let candidate = `${base}.before-${step}`;
+  // An older copy may be the only one of an earlier state.
+  for (let n = 2; existsSync(candidate); n++) candidate = `${base}.before-${step}.${n}`;
   return candidate;
+}
+
+/** Named after the first destructive generation the run applied (else the first one, else the import). */
+function backupStep(applied: string[]): string {
+  const generations = applied.map((tag) => tag.replace(/^\d+_/, '').split('__')[0] ?? '');
+  return generations.find((g) => g >= '0.3.21') ?? generations[0] ?? 'import';
 }
 
 /**
@@ -272,7 +276,7 @@ export async function upgradeFile(
       rmSync(work, { force: true });
       return result(upgrade, upgrade.to);
     }
-    const backup = backupPath(file, upgrade.applied, options);
+    const backup = backupPath(file, backupStep(upgrade.applied), options);
     mkdirSync(path.dirname(backup), { recursive: true });
     copyFileSync(file, backup);
     renameSync(work, file);
@@ -283,6 +287,46 @@ export async function upgradeFile(
     return result(failed(upgrade, error), exists ? before : null);
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** What `adoptTatlockFile` did. */
+export interface FieldAdoptResult extends AdoptResult {
+  /** Changes that turned the application's own file into the seed's shape (see `importFieldVariant`). */
+  imported: string[];
+  /** The copy of the file as it was, when it was replaced. */
+  backup: string | null;
+}
+
+/**
+ * `chatstore adopt` for a Tatlock file: identifies it as the seed's or the application's own
+ * 0.3.19/0.3.20 and takes it over. Works on a copy that replaces the file only on success (the
+ * original kept as `{file}.before-adopt`), so on a mismatch the file is as it was.
+ *
+ * @example const result = await adoptTatlockFile('tatlock-user', 'hippocampus/longterm/alice.db');
+ */
+export async function adoptTatlockFile(target: TatlockTarget, file: string): Promise<FieldAdoptResult> {
+  if (!existsSync(file))
+    throw new ChatstoreError('DATABASE_NOT_FOUND', `No database file ${file}: nothing to adopt`, { field: 'db' });
+  const work = `${file}.chatstore-work`;
+  rmSync(work, { force: true });
+  copyFileSync(file, work);
+  let conn: Connection<TatlockTarget> | undefined;
+  try {
+    conn = await connect(target, work);
+    const status = await readStatus(conn.client, migrationsOf(target));
+    const imported = status.needsAdopt ? await importFieldVariant(conn.client, target) : [];
+    const result = await adopt(conn.client, migrationsOf(target));
+    await conn.close();
+    conn = undefined;
+    if (!result.ok) return { ...result, imported: [], backup: null };
+    const backup = backupPath(file, 'adopt', {});
+    copyFileSync(file, backup);
+    renameSync(work, file);
+    return { ...result, imported, backup };
+  } finally {
+    await conn?.close();
+    rmSync(work, { force: true });
   }
 }
 

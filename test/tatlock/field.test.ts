@@ -8,7 +8,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { upgradeFile } from '../../src/migrate/fan-out';
+import { main } from '../../src/cli';
+import { type FieldAdoptResult, upgradeFile } from '../../src/migrate/fan-out';
 import { copyState, expectImported, readAll, readAppContent, sha256 } from './app-files';
 
 const allUserMigrations = [
@@ -146,6 +147,43 @@ describe('tatlock-user: a failure inside the destructive chain', () => {
     expect(result).toMatchObject({ ok: true, dryRun: true, before: '0.3.20', after: '0.3.23', backup: null });
     expect(result.orphansRemoved).toBe(81);
     expect(result.applied).toHaveLength(7);
+    expect(sha256(file)).toBe(original);
+    expect(readdirSync(path.dirname(file))).toEqual([path.basename(file)]);
+  });
+});
+
+describe('chatstore adopt on the application’s own files', () => {
+  async function cli(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), progress: false });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it.each([
+    ['turns-in-memories', '0.3.19'],
+    ['turns-in-both-v2', '0.3.20'],
+  ])('%s is recognised as %s, imported on a copy, the original kept', async (state, generation) => {
+    const file = copyState(state);
+    const original = sha256(file);
+    const result = await cli('adopt', 'tatlock-user', '--db', file, '--json');
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.out) as FieldAdoptResult;
+    expect(parsed).toMatchObject({ ok: true, generation, backup: `${file}.before-adopt` });
+    expect(parsed.imported).toContain('personal variables mapped to key/value rows');
+    expect(sha256(`${file}.before-adopt`)).toBe(original);
+    expect(readAll(file, 'select count(*) as n from chatstore_kept_personal_variables')).toEqual([{ n: 4 }]);
+  });
+
+  it('a file that matches no generation even after the import is left as it was', async () => {
+    const file = copyState('turns-in-memories');
+    const db = new Database(file);
+    db.exec('alter table memories add column mood text');
+    db.close();
+    const original = sha256(file);
+    const result = await cli('adopt', 'tatlock-user', '--db', file);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('table memories / column mood');
     expect(sha256(file)).toBe(original);
     expect(readdirSync(path.dirname(file))).toEqual([path.basename(file)]);
   });
