@@ -6,7 +6,7 @@ import { ChatstoreError, isChatstoreError } from './errors';
 import { adopt } from './migrate/adopt';
 import { checkTarget } from './migrate/check';
 import { type MigrateResult, migrate, readStatus } from './migrate/engine';
-import { adoptTatlockFile, type FanOutResult, migrateTatlockFolder } from './migrate/fan-out';
+import { adoptTatlockFile, type FanOutResult, migrateTatlockFolder, upgradeFile } from './migrate/fan-out';
 import { loadMigrations } from './migrate/migrations';
 import { isTargetName, type Target, type TargetName, targetNames, targets } from './targets';
 
@@ -170,6 +170,19 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
             dryRun: values['dry-run'],
             backupDir: values['backup-dir'],
           });
+        if ((positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') && values.db && !values.to) {
+          // One file as `migrate tatlock --dir` does it: imported, reconciled, on a copy (decision 010).
+          const f = await upgradeFile(positionals[0], values.db, null, {
+            dryRun: values['dry-run'],
+            backupDir: values['backup-dir'],
+          });
+          print(f, () => {
+            const line = `${f.target}: ${f.before ?? 'empty'} → ${f.after ?? '-'}, ${f.applied.length} applied, ${f.orphansRemoved} orphan(s) removed, ${f.rowsMoved} message(s) moved`;
+            if (f.ok) io.out(`${line}${f.backup ? `; kept ${f.backup}` : ''}${f.dryRun ? ' (dry run)' : ''}`);
+            else io.err(`${line}\n${f.target}: FAILED [${f.error?.code}]: ${f.error?.message}`);
+          });
+          return f.ok ? exitCodes.ok : exitCodes.failure;
+        }
         return await withTarget(positionals, values.db, async (name, conn) => {
           const result = await migrate(conn.client, loadMigrations(targets[name]), {
             to: values.to,

@@ -175,6 +175,18 @@ describe('chatstore adopt on the application’s own files', () => {
     expect(readAll(file, 'select count(*) as n from chatstore_kept_personal_variables')).toEqual([{ n: 4 }]);
   });
 
+  it('migrate tatlock-user --db <file> takes the same path as --dir: each turn once', async () => {
+    const file = copyState('turns-in-both-v1');
+    const before = readAppContent(file);
+    const result = await cli('migrate', 'tatlock-user', '--db', file);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toBe(
+      `tatlock-user: 0.3.20 → 0.3.23, 7 applied, 0 orphan(s) removed, 74 message(s) moved; kept ${file}.before-0.3.21`,
+    );
+    expectImported(file, before);
+  });
+
   it('a file that matches no generation even after the import is left as it was', async () => {
     const file = copyState('turns-in-memories');
     const db = new Database(file);
