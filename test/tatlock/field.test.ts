@@ -187,6 +187,27 @@ describe('chatstore adopt on the application’s own files', () => {
     expectImported(file, before);
   });
 
+  it('finishes a file the engine alone left stuck at 0.3.22 (schema-2 conversations still with memories)', async () => {
+    const file = copyState('turns-in-both-v2');
+    const before = readAppContent(file);
+    expect((await cli('adopt', 'tatlock-user', '--db', file)).code).toBe(0);
+    // The engine alone: 0002 skips schema-2 conversations, then 0.3.21 and 0.3.22 drop what they drop.
+    expect((await cli('migrate', 'tatlock-user', '--db', file, '--to', '0.3.22')).code).toBe(0);
+    const stuck = await cli('migrate', 'tatlock-user', '--db', file, '--to', '0.3.23');
+    expect(stuck.code).toBe(1);
+    expect(stuck.err).toContain('a memory has no user and assistant message');
+
+    const result = await cli('migrate', 'tatlock-user', '--db', file, '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toMatchObject({
+      before: '0.3.22',
+      after: '0.3.23',
+      applied: ['0007_0.3.23__verify_moved', '0008_0.3.23'],
+      backup: `${file}.before-0.3.23`,
+    });
+    expectImported(file, before);
+  });
+
   it('a file that matches no generation even after the import is left as it was', async () => {
     const file = copyState('turns-in-memories');
     const db = new Database(file);
