@@ -278,11 +278,16 @@ export async function reconcileTurns(client: SqlClient): Promise<Reconciled> {
     // Messages already written for a memory: same conversation, role and content, id
     // `{interaction_id}:role` (chatstore) or `{interaction_id}_role` (the app's phase 2).
     await tx.query(
-      `CREATE TEMP TABLE _matched AS
+      'CREATE TEMP TABLE _matched (message_id TEXT PRIMARY KEY, interaction_id TEXT NOT NULL, role TEXT NOT NULL)',
+    );
+    await tx.query(
+      `INSERT INTO temp._matched
        SELECT x.message_id, m.interaction_id, x.role FROM memories m
-       JOIN conversation_messages x ON x.conversation_id = m.conversation_id
-         AND x.message_id IN (m.interaction_id || ':' || x.role, m.interaction_id || '_' || x.role)
-         AND x.content = CASE x.role WHEN 'user' THEN m.user_prompt ELSE m.llm_reply END`,
+       CROSS JOIN (SELECT 'user' AS role, ':' AS sep UNION ALL SELECT 'user', '_'
+         UNION ALL SELECT 'assistant', ':' UNION ALL SELECT 'assistant', '_') r
+       JOIN conversation_messages x ON x.message_id = m.interaction_id || r.sep || r.role
+       WHERE x.conversation_id = m.conversation_id AND x.role = r.role
+         AND x.content = CASE r.role WHEN 'user' THEN m.user_prompt ELSE m.llm_reply END`,
     );
     // Both forms for one turn: keep one (':' sorts before '_', so chatstore's), remove the copy.
     const duplicates = `message_id IN (SELECT message_id FROM temp._matched) AND message_id NOT IN (
@@ -309,14 +314,15 @@ export async function reconcileTurns(client: SqlClient): Promise<Reconciled> {
     const rowsMoved =
       (await count(tx, 'select count(*) as n from conversation_messages')) - messagesBefore + duplicated;
     // Numbered by when they were said; the old number keeps the order of equal times.
+    await tx.query('CREATE TEMP TABLE _order (message_id TEXT PRIMARY KEY, n INTEGER NOT NULL)');
     await tx.query(
-      `CREATE TEMP TABLE _order AS SELECT message_id, row_number() OVER (PARTITION BY conversation_id
-         ORDER BY coalesce(julianday(timestamp), 0), timestamp, message_number, role = 'assistant', rowid) AS n
+      `INSERT INTO temp._order SELECT message_id, row_number() OVER (PARTITION BY conversation_id
+         ORDER BY coalesce(julianday(timestamp), 0), timestamp, message_number, role = 'assistant', rowid)
        FROM conversation_messages`,
     );
     await tx.query(
-      `UPDATE conversation_messages SET message_number = (
-         SELECT o.n FROM temp._order o WHERE o.message_id = conversation_messages.message_id)`,
+      `UPDATE conversation_messages SET message_number = o.n FROM temp._order o
+       WHERE o.message_id = conversation_messages.message_id AND conversation_messages.message_number IS NOT o.n`,
     );
     await tx.query(
       `UPDATE conversations SET
@@ -331,10 +337,14 @@ export async function reconcileTurns(client: SqlClient): Promise<Reconciled> {
     const checks: [string, string][] = [
       [
         'a memory has not exactly one user and one assistant message with its prompt and reply',
-        `select count(*) as n from memories m where 2 <> (select count(*) from conversation_messages x
-           where x.conversation_id = m.conversation_id and (
-             (x.message_id = m.interaction_id || ':user' and x.role = 'user' and x.content = m.user_prompt) or
-             (x.message_id = m.interaction_id || ':assistant' and x.role = 'assistant' and x.content = m.llm_reply)))`,
+        `select count(*) as n from memories m
+         where not exists (select 1 from conversation_messages x where x.message_id = m.interaction_id || ':user'
+             and x.conversation_id = m.conversation_id and x.role = 'user' and x.content = m.user_prompt)
+           or not exists (select 1 from conversation_messages x where x.message_id = m.interaction_id || ':assistant'
+             and x.conversation_id = m.conversation_id and x.role = 'assistant' and x.content = m.llm_reply)
+           or exists (select 1 from conversation_messages x where x.message_id in
+             (m.interaction_id || '_user', m.interaction_id || '_assistant') and x.conversation_id = m.conversation_id
+             and x.content in (m.user_prompt, m.llm_reply))`,
       ],
       [
         'the messages are not numbered 1..n in every conversation',
