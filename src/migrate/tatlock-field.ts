@@ -4,8 +4,8 @@
  *
  * - `importFieldVariant` turns the application's own 0.3.19/0.3.20 shapes into the seed's shape of
  *   the same generation, so `adopt` recognises them. Nothing is dropped: tables with no place in
- *   chatstore's model are renamed `chatstore_kept_<name>` (introspection ignores `chatstore_*`
- *   tables) and their rows mapped into the seed's tables where the model has a place for them.
+ *   chatstore's model are kept as `chatstore_kept_<name>` (introspection ignores them) and their
+ *   rows mapped into the seed's tables where the model has a place for them.
  * - `reconcileTurns` removes what deleted conversations left behind and puts every turn into
  *   `conversation_messages` exactly once, in the order it was said, before the destructive
  *   0.3.21 → 0.3.23 chain runs (whose released steps assume the seed's data, not the app's).
@@ -69,9 +69,16 @@ function fail(step: 'importing' | 'reconciling', what: string): never {
   throw new ChatstoreError('MIGRATION_FAILED', `${doing}: ${what}; nothing was changed`);
 }
 
-/** Renames `table` to `chatstore_kept_<table>` (kept beside, never dropped). */
+/**
+ * Moves `table` to `chatstore_kept_<table>`, every row and column, without its keys: a row the
+ * application left dangling must not stop a later foreign-key check of the file.
+ */
 async function keep(tx: SqlClient, table: string, done: string[]): Promise<void> {
-  await tx.query(`ALTER TABLE "${table}" RENAME TO "${keptPrefix}${table}"`);
+  const before = await count(tx, `select count(*) as n from "${table}"`);
+  await tx.query(`CREATE TABLE "${keptPrefix}${table}" AS SELECT * FROM "${table}" ORDER BY rowid`);
+  await tx.query(`DROP TABLE "${table}"`);
+  if ((await count(tx, `select count(*) as n from "${keptPrefix}${table}"`)) !== before)
+    fail('importing', `rows of ${table} were lost`);
   done.push(`${table} kept as ${keptPrefix}${table}`);
 }
 

@@ -101,6 +101,28 @@ describe('tatlock-user: conversations the application deleted', () => {
   });
 });
 
+describe('tatlock-user: the application’s own tables', () => {
+  it('keeps a personal variable the application left dangling, and the run does not stop on it', async () => {
+    const file = copyState('turns-in-memories');
+    const db = new Database(file);
+    // Foreign keys off, as the application writes: a join row whose key is gone, a value without key.
+    db.pragma('foreign_keys = OFF');
+    db.exec(`insert into personal_variables (id, value) values (90, 'orphaned value');
+      insert into personal_variables_join (key_id, variable_id) values (999, 90);`);
+    db.close();
+    const result = await upgradeFile('tatlock-user', file, 'alice');
+    expect(result.error).toBeUndefined();
+    expect(result).toMatchObject({ ok: true, after: '0.3.23' });
+    expect(readAll(file, 'select value from chatstore_kept_personal_variables where id = 90')).toEqual([
+      { value: 'orphaned value' },
+    ]);
+    expect(readAll(file, 'select * from chatstore_kept_personal_variables_join where variable_id = 90')).toEqual([
+      { key_id: 999, variable_id: 90 },
+    ]);
+    expect(readAll(file, 'pragma foreign_key_check')).toEqual([]);
+  });
+});
+
 describe('tatlock-user: a failure inside the destructive chain', () => {
   it('leaves the file byte for byte as it was, keeps no copy, and a second run completes it', async () => {
     const file = copyState('turns-in-both-v1');
