@@ -6,7 +6,7 @@ import { ChatstoreError, isChatstoreError } from './errors';
 import { adopt } from './migrate/adopt';
 import { checkTarget } from './migrate/check';
 import { type MigrateResult, migrate, readStatus } from './migrate/engine';
-import { type FanOutResult, migrateTatlockFolder } from './migrate/fan-out';
+import { adoptTatlockFile, type FanOutResult, migrateTatlockFolder, upgradeFile } from './migrate/fan-out';
 import { loadMigrations } from './migrate/migrations';
 import { isTargetName, type Target, type TargetName, targetNames, targets } from './targets';
 
@@ -22,7 +22,8 @@ Usage:
   chatstore targets [--json]                         list targets, dialects, generations
   chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
   chatstore migrate --all [--json]                   every target's embedded database under ./data/
-  chatstore migrate tatlock --dir D [--json]         a Tatlock folder: system.db, then every *_longterm.db
+  chatstore migrate tatlock --dir D [--dry-run] [--backup-dir B] [--json]
+                                                     a Tatlock folder: system.db, then every user file
   chatstore status  <target> [--db L] [--json]       generation, applied, pending, checksum problems
   chatstore adopt   <target> --db L [--json]         take over a database created without chatstore
   chatstore check [--json]                           schema modules and committed migrations agree
@@ -37,7 +38,7 @@ Run \`chatstore <command> --help\` for one command.`,
 Lists every target with its dialect, seed and generations (oldest first).`,
   migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
        chatstore migrate --all [--json]
-       chatstore migrate tatlock --dir <folder> [--json]
+       chatstore migrate tatlock --dir <folder> [--dry-run] [--backup-dir B] [--json]
 
 Applies pending migrations, each in its own transaction, up to generation G (default: latest).
 A G older than the database's generation runs the hand-written down migrations; one that
@@ -46,10 +47,15 @@ ledger must be adopted first. --all brings every target's embedded database unde
 to its latest generation and prints a status table (Tatlock's files: the fan-out over
 ./data/tatlock).
 
-\`migrate tatlock --dir <folder>\` upgrades a Tatlock installation: system.db first (created if
-missing), then every {username}_longterm.db, adopting files the seed's SQL created. It prints
-a result per file (generation before and after, migrations applied, error); a failing file
-does not stop the others and makes the exit code 1.
+\`migrate tatlock --dir <folder>\` upgrades a Tatlock installation, in the specification's layout
+(system.db + {username}_longterm.db) or the application's (hippocampus/system.db +
+hippocampus/longterm/{username}.db): system.db first (created if missing), then every user file,
+adopting files the seed's SQL or the application created. Each file is migrated on a copy that
+replaces it only when every step succeeded; the file as it was is kept as {file}.before-<generation>
+(or under --backup-dir B). --dry-run runs everything on copies and changes nothing. It prints a
+result per file (generation before and after, migrations applied, orphans removed, messages
+moved, error); a failing file is left as it was, does not stop the others, and makes the exit
+code 1.
 
 --discard-data reaches a generation that ships a discard path (e.g. letta v2: the seed's
 drop-and-recreate) by that path instead of the migrations that keep the data. It lists the
@@ -113,6 +119,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         all: { type: 'boolean', default: false },
         'allow-data-loss': { type: 'boolean', default: false },
         'discard-data': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'backup-dir': { type: 'string' },
         root: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -158,7 +166,23 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       case 'migrate':
         if (values.all) return await migrateAll(io, json, progress);
         if (values.dir !== undefined || positionals[0] === 'tatlock')
-          return await migrateFolder(positionals, values.dir, io, json, progress);
+          return await migrateFolder(positionals, values.dir, io, json, progress, {
+            dryRun: values['dry-run'],
+            backupDir: values['backup-dir'],
+          });
+        if ((positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') && values.db && !values.to) {
+          // One file as `migrate tatlock --dir` does it: imported, reconciled, on a copy (decision 010).
+          const f = await upgradeFile(positionals[0], values.db, null, {
+            dryRun: values['dry-run'],
+            backupDir: values['backup-dir'],
+          });
+          print(f, () => {
+            const line = `${f.target}: ${f.before ?? 'empty'} → ${f.after ?? '-'}, ${f.applied.length} applied, ${f.orphansRemoved} orphan(s) removed, ${f.rowsMoved} message(s) moved`;
+            if (f.ok) io.out(`${line}${f.backup ? `; kept ${f.backup}` : ''}${f.dryRun ? ' (dry run)' : ''}`);
+            else io.err(`${line}\n${f.target}: FAILED [${f.error?.code}]: ${f.error?.message}`);
+          });
+          return f.ok ? exitCodes.ok : exitCodes.failure;
+        }
         return await withTarget(positionals, values.db, async (name, conn) => {
           const result = await migrate(conn.client, loadMigrations(targets[name]), {
             to: values.to,
@@ -213,6 +237,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
       case 'adopt':
         if (!values.db) throw new UsageError('adopt needs --db <location>: the database to take over');
+        if (positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') {
+          // The application's own files are imported first, on a copy (docs/decisions/010).
+          const result = await adoptTatlockFile(positionals[0], values.db);
+          print(result, () => {
+            if (result.ok)
+              io.out(
+                `adopted ${result.target} at generation ${result.generation}; recorded ${result.recorded.join(', ')}`,
+              );
+            else io.err(`adopt ${result.target} failed: ${result.error?.message}`);
+            for (const change of result.imported) io.out(`  imported: ${change}`);
+            if (result.backup) io.out(`  kept ${result.backup} (the file as it was)`);
+          });
+          return result.ok ? exitCodes.ok : exitCodes.failure;
+        }
         return await withTarget(positionals, values.db, async (name, conn) => {
           const result = await adopt(conn.client, loadMigrations(targets[name]));
           print(result, () => {
@@ -268,9 +306,17 @@ function describe(conn: Connection): string {
 }
 
 /** A fan-out pseudo-target (`migrate tatlock --dir`) → its runner. */
-const fanOuts: Record<string, (dir: string, onProgress?: ReturnType<typeof progressBar>) => Promise<FanOutResult>> = {
-  tatlock: (dir, onProgress) => migrateTatlockFolder(dir, { onProgress }),
+const fanOuts: Record<
+  string,
+  (dir: string, onProgress?: ReturnType<typeof progressBar>, options?: FolderOptions) => Promise<FanOutResult>
+> = {
+  tatlock: (dir, onProgress, options) => migrateTatlockFolder(dir, { onProgress, ...options }),
 };
+
+interface FolderOptions {
+  dryRun?: boolean;
+  backupDir?: string;
+}
 
 async function migrateFolder(
   positionals: string[],
@@ -278,6 +324,7 @@ async function migrateFolder(
   io: Io,
   json: boolean,
   progress: boolean,
+  options: FolderOptions = {},
 ): Promise<number> {
   const [name] = positionals;
   const run = name === undefined ? undefined : fanOuts[name];
@@ -288,25 +335,29 @@ async function migrateFolder(
       field: 'dir',
     });
   }
-  const result = await run(dir, progress ? progressBar(`migrate ${name}`) : undefined);
+  const result = await run(dir, progress ? progressBar(`migrate ${name}`) : undefined, options);
   if (json) io.out(JSON.stringify(result, null, 2));
   else {
     table(
       io,
-      ['database', 'target', 'before', 'after', 'applied now', 'ms', 'status'],
+      ['database', 'target', 'before', 'after', 'applied now', 'orphans', 'moved', 'ms', 'status'],
       result.files.map((f) => [
         path.relative(dir, f.file) || f.file,
         f.target,
-        f.adopted ? `${f.from} (adopted)` : (f.from ?? (f.ok ? 'empty' : '-')),
-        f.to ?? '-',
+        f.adopted ? `${f.adopted} (adopted${f.imported.length ? ', app' : ''})` : (f.before ?? (f.ok ? 'empty' : '-')),
+        f.after ?? '-',
         String(f.applied.length),
+        String(f.orphansRemoved),
+        String(f.rowsMoved),
         String(f.ms),
         f.ok ? 'ok' : `FAILED [${f.error?.code}]: ${f.error?.message}`,
       ]),
     );
+    for (const f of result.files.filter((f) => f.backup))
+      io.out(`kept ${path.relative(dir, f.backup ?? '')} (the file as it was)`);
     const failed = result.files.filter((f) => !f.ok).length;
     io.out(
-      `${name} ${dir}: ${result.files.length} file(s) in ${(result.ms / 1000).toFixed(1)} s, ${failed === 0 ? 'all ok' : `${failed} FAILED`}`,
+      `${name} ${dir}: ${result.files.length} file(s) in ${(result.ms / 1000).toFixed(1)} s, ${failed === 0 ? 'all ok' : `${failed} FAILED`}${result.dryRun ? ' (dry run: nothing was changed)' : ''}`,
     );
   }
   return result.ok ? exitCodes.ok : exitCodes.failure;
@@ -338,7 +389,7 @@ async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<num
         progress ? progressBar(`migrate ${fanOut}`) : undefined,
       );
       for (const f of result.files) {
-        rows.push({ ...f, location: f.file, applied: f.applied.length, error: f.error?.message, data: f });
+        rows.push({ ...f, to: f.after, location: f.file, applied: f.applied.length, error: f.error?.message, data: f });
       }
       continue;
     }

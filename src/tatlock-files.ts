@@ -1,9 +1,10 @@
 /**
- * Where a Tatlock installation keeps its databases: one folder holding `system.db` and one
- * `{username}_longterm.db` per user. Usernames come from users, so they are validated before
+ * Where a Tatlock installation keeps its databases: in the specification's layout one folder
+ * holding `system.db` and one `{username}_longterm.db` per user; in the layout the application
+ * itself uses, `hippocampus/system.db` and `hippocampus/longterm/{username}.db`. Usernames come from users, so they are validated before
  * they become part of a path: nothing a user can choose may resolve outside the folder.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ChatstoreError } from './errors';
@@ -64,9 +65,12 @@ export interface UserDatabaseEntry {
 
 /** Every `*_longterm.db` in `dir`, sorted by name; a missing folder has none. */
 export function listUserDatabases(dir: string): UserDatabaseEntry[] {
-  let names: string[];
+  return listFiles(dir, userSuffix);
+}
+
+function readNames(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new ChatstoreError('UNWRITABLE_PATH', `Cannot read folder "${dir}": ${(error as Error).message}`, {
@@ -74,11 +78,47 @@ export function listUserDatabases(dir: string): UserDatabaseEntry[] {
       cause: error,
     });
   }
-  return names
-    .filter((name) => name.endsWith(userSuffix) && name.length > userSuffix.length)
+}
+
+/** A Tatlock installation's files, in either layout. */
+export interface TatlockFolder {
+  /** `specification`: `system.db` + `{username}_longterm.db`; `application`: `system.db` + `longterm/{username}.db`. */
+  layout: 'specification' | 'application';
+  /** The folder holding `system.db` (for the application's layout, its `hippocampus/`). */
+  root: string;
+  systemFile: string;
+  users: UserDatabaseEntry[];
+}
+
+const isFolder = (p: string) => existsSync(p) && statSync(p).isDirectory();
+
+/**
+ * Finds the databases of the installation in `dir`: the application's data folder (with
+ * `hippocampus/`), its `hippocampus/` itself (with `longterm/`), or a folder in the
+ * specification's layout.
+ *
+ * @example resolveTatlockFolder('/srv/tatlock-app').users.map((u) => u.username)
+ */
+export function resolveTatlockFolder(dir: string): TatlockFolder {
+  const folder = path.resolve(dir);
+  const hippocampus = path.join(folder, 'hippocampus');
+  const root =
+    isFolder(path.join(hippocampus, 'longterm')) || existsSync(path.join(hippocampus, systemDatabaseName))
+      ? hippocampus
+      : folder;
+  const longterm = path.join(root, 'longterm');
+  if (root === hippocampus || isFolder(longterm)) {
+    return { layout: 'application', root, systemFile: systemDatabaseFile(root), users: listFiles(longterm, '.db') };
+  }
+  return { layout: 'specification', root, systemFile: systemDatabaseFile(root), users: listUserDatabases(root) };
+}
+
+function listFiles(dir: string, suffix: string): UserDatabaseEntry[] {
+  return readNames(dir)
+    .filter((name) => name.endsWith(suffix) && name.length > suffix.length)
     .sort()
     .map((name) => {
-      const username = name.slice(0, -userSuffix.length);
+      const username = name.slice(0, -suffix.length);
       return { username: Username.safeParse(username).success ? username : null, file: path.resolve(dir, name) };
     });
 }

@@ -79,7 +79,7 @@ async function fanOut(dir: string): Promise<FanOutFigures> {
   );
   const wallSeconds = seconds(started);
   const result = JSON.parse(out) as FanOutResult;
-  const ok = result.files.filter((f) => f.ok && f.to === (f.target === 'tatlock-user' ? '0.3.23' : '0.3.20')).length;
+  const ok = result.files.filter((f) => f.ok && f.after === (f.target === 'tatlock-user' ? '0.3.23' : '0.3.20')).length;
   if (ok !== config.files + 1) throw new Error(`only ${ok} of ${config.files + 1} files reached the latest generation`);
   // Every file: each memory became two messages.
   const { default: Sqlite } = await import('better-sqlite3');

@@ -86,8 +86,11 @@ async function introspectPostgres(client: SqlClient): Promise<SchemaFacts> {
 
 async function introspectSqlite(client: SqlClient): Promise<SchemaFacts> {
   const facts = new Map<string, string>();
+  // chatstore_kept_* tables hold what an application wrote that has no place in the target's
+  // model (docs/decisions/010): kept beside the target's tables, not part of its schema.
   const tables = await client.query<{ name: string; sql: string }>(
-    `select name, sql from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' and name <> ?`,
+    `select name, sql from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' and name <> ?
+       and name not like 'chatstore\\_kept\\_%' escape '\\'`,
     [ledgerTable],
   );
   for (const { name: t, sql } of tables) {

@@ -39,11 +39,18 @@ describe('chatstore migrate tatlock --dir', () => {
     const first = await run('migrate', 'tatlock', '--dir', dir, '--json');
     expect(first.code).toBe(1);
     const result = JSON.parse(first.out) as FanOutResult;
-    expect(result.files.map((f) => [path.basename(f.file), f.ok, f.adopted, f.from, f.to])).toEqual([
+    expect(result.files.map((f) => [path.basename(f.file), f.ok, f.adopted, f.before, f.after])).toEqual([
       ['system.db', true, '0.3.19', '0.3.19', '0.3.20'],
       ['alice_longterm.db', true, '0.3.19', '0.3.19', '0.3.23'],
       ['bob_longterm.db', true, '0.3.20', '0.3.20', '0.3.23'],
+      // carol's file is left as it was: unmanaged, in the shape of 0.3.20, no copy kept.
       ['carol_longterm.db', false, '0.3.20', '0.3.20', '0.3.20'],
+    ]);
+    expect(result.files.map((f) => f.backup && path.basename(f.backup))).toEqual([
+      'system.db.before-0.3.20',
+      'alice_longterm.db.before-0.3.21',
+      'bob_longterm.db.before-0.3.21',
+      null,
     ]);
     expect(result.files[1]?.applied).toEqual([
       '0001_0.3.20__seed',
@@ -55,9 +62,11 @@ describe('chatstore migrate tatlock --dir', () => {
       '0007_0.3.23__verify_moved',
       '0008_0.3.23',
     ]);
+    // The move stopped on its own check (on the copy); the file itself was never written.
     expect(result.files[3]?.applied).toEqual([]);
     expect(result.files[3]?.error).toMatchObject({ code: 'MIGRATION_FAILED' });
-    expect(result.files[3]?.error?.message).toContain('moving to conversation_messages');
+    expect(result.files[3]?.error?.message).toContain('reconciling turns');
+    expect(existsSync(path.join(dir, 'carol_longterm.db.chatstore-work'))).toBe(false);
 
     // Once the cause is gone, a second run finishes carol and leaves the others alone.
     const fixed = new Database(path.join(dir, 'carol_longterm.db'));
@@ -67,7 +76,7 @@ describe('chatstore migrate tatlock --dir', () => {
     expect(second.code).toBe(0);
     expect(second.out).toMatch(/system\.db\s+tatlock-system\s+0\.3\.20\s+0\.3\.20\s+0\s/);
     expect(second.out).toMatch(/alice_longterm\.db\s+tatlock-user\s+0\.3\.23\s+0\.3\.23\s+0\s/);
-    expect(second.out).toMatch(/carol_longterm\.db\s+tatlock-user\s+0\.3\.20\s+0\.3\.23\s+7\s/);
+    expect(second.out).toMatch(/carol_longterm\.db\s+tatlock-user\s+0\.3\.20 \(adopted\)\s+0\.3\.23\s+7\s/);
     expect(second.out).toContain('4 file(s)');
     expect(second.out).toContain('all ok');
   });
@@ -79,7 +88,7 @@ describe('chatstore migrate tatlock --dir', () => {
     const result = await run('migrate', 'tatlock', '--dir', dir, '--json');
     expect(result.code).toBe(1);
     const files = (JSON.parse(result.out) as FanOutResult).files;
-    expect(files[0]).toMatchObject({ target: 'tatlock-system', ok: true, from: null, to: '0.3.20' });
+    expect(files[0]).toMatchObject({ target: 'tatlock-system', ok: true, before: null, after: '0.3.20', backup: null });
     expect(files[1]).toMatchObject({ username: null, ok: false, error: { code: 'VALIDATION' } });
     expect(existsSync(path.join(dir, 'system.db'))).toBe(true);
   });
