@@ -99,7 +99,7 @@ export async function bringToLatest(client: SqlClient, target: TatlockTarget): P
  * @example const conn = await openLatest('tatlock-system', 'data/tatlock/system.db');
  */
 export async function openLatest<T extends TatlockTarget>(target: T, file: string): Promise<Connection<T>> {
-  const conn = await connect(target, file);
+  const conn = await connect(target, file, { requireLatest: false });
   try {
     const upgrade = await bringToLatest(conn.client, target);
     if (upgrade.error)
@@ -130,7 +130,7 @@ export async function upgradeFile(target: TatlockTarget, file: string, username:
   });
   let conn: Connection<TatlockTarget> | undefined;
   try {
-    conn = await connect(target, file);
+    conn = await connect(target, file, { requireLatest: false });
     return result(await bringToLatest(conn.client, target));
   } catch (error) {
     const { code, message } = toChatstoreError(error);

@@ -45,7 +45,7 @@ describe('parseLocation', () => {
 
 describe('connect', () => {
   it('opens PGlite in a folder, with pgvector available, and closes idempotently', async () => {
-    const conn = await connect('todo', `pglite:${path.join(dir, 'pg')}`);
+    const conn = await connect('todo', `pglite:${path.join(dir, 'pg')}`, { requireLatest: false });
     expect(conn.driver).toBe('pglite');
     await conn.client.query('create extension if not exists vector');
     expect(await conn.client.query(`select '[1,2]'::vector(2) <-> '[1,3]'::vector(2) as d`)).toEqual([{ d: 1 }]);
@@ -55,7 +55,7 @@ describe('connect', () => {
   });
 
   it('uses the embedded default under the data folder when no location is given', async () => {
-    const conn = await connect('todo', undefined, { dataDir: path.join(dir, 'data') });
+    const conn = await connect('todo', undefined, { requireLatest: false, dataDir: path.join(dir, 'data') });
     expect(conn.location).toEqual({ kind: 'pglite', dialect: 'postgresql', dir: path.join(dir, 'data', 'todo') });
     await conn.close();
   });

@@ -1,0 +1,34 @@
+/**
+ * The package build (decision 011): ESM JavaScript, declarations and declaration maps in
+ * dist/, one output file per source module (unbundled), so dist/ mirrors src/ and every schema
+ * generation stays importable on its own.
+ */
+import { readdirSync } from 'node:fs';
+import { defineConfig } from 'tsdown';
+
+const dirs = (folder: string) =>
+  readdirSync(folder, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+
+export default defineConfig({
+  entry: [
+    'src/index.ts',
+    'src/main.ts',
+    ...dirs('src/repositories').map((t) => `src/repositories/${t}/index.ts`),
+    ...dirs('src/schema').flatMap((t) =>
+      readdirSync(`src/schema/${t}`)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => `src/schema/${t}/${f}`),
+    ),
+  ],
+  outDir: 'dist',
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  unbundle: true,
+  fixedExtension: false,
+  sourcemap: false,
+  dts: { sourcemap: true, tsconfig: 'tsconfig.build.json' },
+  clean: true,
+});
