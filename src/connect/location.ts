@@ -72,7 +72,7 @@ export function defaultLocation(
   return path.join(dataDir, embeddedFile ?? `${target}.db`);
 }
 
-/** A location as it may be printed: passwords in URLs are masked. */
+/** A location as it may be printed: passwords in URLs (user-info or `?password=`) are masked. */
 export function redact(location: string): string {
-  return location.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  return location.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }

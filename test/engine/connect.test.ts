@@ -40,6 +40,10 @@ describe('parseLocation', () => {
 
   it('masks passwords when printing a location', () => {
     expect(redact('postgres://app:s3cret@db:5432/chat')).toBe('postgres://app:***@db:5432/chat');
+    expect(redact('postgres://app@db/chat?sslmode=require&password=s3cret&x=1')).toBe(
+      'postgres://app@db/chat?sslmode=require&password=***&x=1',
+    );
+    expect(redact('postgresql://db/chat?PASSWORD=s3cret')).toBe('postgresql://db/chat?PASSWORD=***');
   });
 });
 
