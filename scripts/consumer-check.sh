@@ -38,12 +38,15 @@ mkdir -p "$app"
 cp "$fixtures"/app.ts "$fixtures"/bundle-entry.mjs "$fixtures"/tsconfig.json "$app"/
 cd "$app"
 echo '{ "name": "chatstore-consumer", "private": true, "type": "module" }' >package.json
-# Only the PGlite driver: better-sqlite3, postgres and drizzle-kit must not be needed.
+# Only the PGlite driver: better-sqlite3, postgres and drizzle-kit must not be needed. (The
+# SQLite repositories' declarations name better-sqlite3's types, as drizzle's do; the app's
+# letta probe needs @types/better-sqlite3, the types only.)
 npm install --prefer-offline --no-audit --no-fund --loglevel=error \
   "$tarball" \
   "@electric-sql/pglite@$(version_of @electric-sql/pglite)" \
   "typescript@$(version_of typescript)" \
   "@types/node@$(version_of @types/node)" \
+  "@types/better-sqlite3@$(version_of @types/better-sqlite3)" \
   "esbuild@$(version_of esbuild)"
 for absent in drizzle-kit tsx better-sqlite3 postgres @electric-sql/pglite-socket; do
   [ ! -e "node_modules/$absent" ] || fail "$absent was installed with chatstore"
