@@ -28,7 +28,9 @@ export default defineConfig({
   target: 'node20.19',
   unbundle: true,
   fixedExtension: false,
-  sourcemap: false,
+  // Declaration maps lead go-to-definition into src/, which the package ships; they switch on
+  // JavaScript maps too, which then point at the same files instead of embedding copies.
   dts: { sourcemap: true, tsconfig: 'tsconfig.build.json' },
+  outputOptions: { sourcemapExcludeSources: true },
   clean: true,
 });

@@ -54,8 +54,8 @@ done
 step "installed the tarball"
 
 # (d) the installed CLI, without drizzle-kit
-npx chatstore --version | grep -qx "$(node -p "require('$root/package.json').version")" || fail "--version"
-npx chatstore targets | grep -q '^todo ' || fail "chatstore targets"
+[ "$(npx chatstore --version)" = "$(node -p "require('$root/package.json').version")" ] || fail "--version"
+grep -q '^todo ' <<<"$(npx chatstore targets)" || fail "chatstore targets"
 set +e
 npx chatstore status todo >/dev/null 2>"$work/status.err"; code=$?
 set -e
@@ -89,7 +89,8 @@ node -e '
   const code = /```js\n([\s\S]*?)```/.exec(section)[1];
   require("fs").writeFileSync("quick.mjs", code);
 ' "$root/README.md"
-node quick.mjs | tee "$work/quick.out" | grep -q 'user: Add milk' || fail "the Quick example: $(cat "$work/quick.out")"
+quick="$(node quick.mjs)"
+grep -q 'user: Add milk' <<<"$quick" || fail "the Quick example printed: $quick"
 step "(a) the README's Quick example ran on PGlite"
 
 # (b) a strict TypeScript consumer: the app's settings must produce no error inside chatstore.
@@ -113,16 +114,19 @@ step "(b) tsc passed for a strict nodenext consumer"
 # (c) an esbuild bundle, drivers external and loaded on demand
 npx esbuild bundle-entry.mjs --bundle --platform=node --format=esm --splitting --outdir=out --log-level=warning \
   --external:postgres --external:better-sqlite3 '--external:@electric-sql/*'
-node out/bundle-entry.js | grep -q 'bundle: 1 task' || fail "bundle from the installed package"
+grep -q 'bundle: 1 task' <<<"$(node out/bundle-entry.js)" || fail "bundle from the installed package"
 # The same bundle elsewhere, without chatstore installed: migrations from a copied folder.
 deployed="$work/deployed"
 mkdir -p "$deployed/node_modules"
 cp -r out "$deployed/"
 cp -r node_modules/chatstore/drizzle "$deployed/migrations"
 ln -s "$app/node_modules/@electric-sql" "$deployed/node_modules/@electric-sql"
-(cd "$deployed" && CHATSTORE_MIGRATIONS="$deployed/migrations" node out/bundle-entry.js | grep -q 'bundle: 1 task') ||
+grep -q 'bundle: 1 task' <<<"$(cd "$deployed" && CHATSTORE_MIGRATIONS="$deployed/migrations" node out/bundle-entry.js)" ||
   fail "bundle with migrationsFolder"
-(cd "$deployed" && node out/bundle-entry.js 2>&1 | grep -q MIGRATIONS_NOT_FOUND) || fail "bundle without migrations must fail"
+set +e
+without="$(cd "$deployed" && node out/bundle-entry.js 2>&1)"; code=$?
+set -e
+[ "$code" = 1 ] && grep -q MIGRATIONS_NOT_FOUND <<<"$without" || fail "bundle without migrations must fail: $without"
 step "(c) the esbuild bundle migrated and queried"
 
 echo "consumer-check: ok in $((SECONDS - started)) s"
