@@ -114,9 +114,11 @@ export async function connect<T extends TargetName>(
   const set = options.migrate || check ? migrationsOf(definition, options) : undefined;
   if (!embeddedExists(parsed)) {
     if (options.create === false) {
-      throw new ChatstoreError('DATABASE_NOT_FOUND', `No ${target} database at "${redact(given)}"`, {
-        field: 'location',
-      });
+      throw new ChatstoreError(
+        'DATABASE_NOT_FOUND',
+        `No ${target} database at "${redact(given)}": run \`${migrateCommand(target, location)}\` to create it`,
+        { field: 'location' },
+      );
     }
     if (check) {
       throw new ChatstoreError(

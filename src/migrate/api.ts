@@ -28,9 +28,12 @@ export async function migrate(
   location?: string,
   options?: MigrateDatabaseOptions,
 ): Promise<MigrateResult>;
-export async function migrate(conn: Connection, options?: MigrateDatabaseOptions): Promise<MigrateResult>;
+export async function migrate<T extends TargetName>(
+  conn: Connection<T>,
+  options?: MigrateDatabaseOptions,
+): Promise<MigrateResult>;
 export async function migrate(
-  what: TargetName | Connection,
+  what: TargetName | Connection<TargetName>,
   locationOrOptions?: string | MigrateDatabaseOptions,
   maybeOptions: MigrateDatabaseOptions = {},
 ): Promise<MigrateResult> {

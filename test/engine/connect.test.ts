@@ -29,6 +29,10 @@ describe('parseLocation', () => {
     expect(parseLocation(':memory:')).toEqual({ kind: 'sqlite', dialect: 'sqlite', file: ':memory:' });
   });
 
+  it('refuses a bare pglite: rather than guessing memory', () => {
+    expect(() => parseLocation('pglite:')).toThrowError(/pglite: needs a folder/);
+  });
+
   it('rejects an unknown scheme, naming it', () => {
     expect(() => parseLocation('mysql://root@localhost/x')).toThrowError(/Unknown location scheme "mysql:"/);
     try {
