@@ -6,6 +6,7 @@ import { appendMessage, createTask, type HistoryPage, loadConversationHistory, t
 import { type messages, tasks } from 'chatstore/todo/schema';
 import type * as phase2 from 'chatstore/todo/schema/phase2';
 
+// biome-ignore lint/complexity/useLiteralKeys: the app sets noPropertyAccessFromIndexSignature
 export const conn = await connect('todo', process.env['DATABASE_URL'], { migrate: true });
 // Exported: its declared type must be nameable from the app's declarations.
 export const db = conn.db;
