@@ -1,19 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { type Connection, connect, redact } from './connect';
-import { ChatstoreError, isChatstoreError } from './errors';
+import { type CommandLine, parseCommandLine, usage, type Verb, verbOf } from './cli-args';
+import { type Connection, type ConnectOptions, connect, redact } from './connect';
+import { ChatstoreError, type ErrorCode, isChatstoreError, toChatstoreError } from './errors';
 import { adopt } from './migrate/adopt';
-import { checkTarget } from './migrate/check';
 import { type MigrateResult, migrate, readStatus } from './migrate/engine';
 import { adoptTatlockFile, type FanOutResult, migrateTatlockFolder, upgradeFile } from './migrate/fan-out';
 import { loadMigrations } from './migrate/migrations';
+import { findPackageRoot } from './paths';
 import { isTargetName, type Target, type TargetName, targetNames, targets } from './targets';
 
 /** Exit codes: 0 success, 1 a failure the operator must act on, 2 usage. */
 export const exitCodes = { ok: 0, failure: 1, usage: 2 } as const;
 
-class UsageError extends Error {}
+/** Errors about the command line itself rather than the database: exit code 2. */
+const usageCodes: readonly ErrorCode[] = ['USAGE', 'UNKNOWN_TARGET', 'UNKNOWN_GENERATION'];
 
 const help: Record<string, string> = {
   main: `chatstore — typed data access and safe migrations for conversational-AI databases
@@ -28,11 +29,16 @@ Usage:
   chatstore adopt   <target> --db L [--json]         take over a database created without chatstore
   chatstore check [--json]                           schema modules and committed migrations agree
   chatstore backfill agent [--db L] [--json]         copy chat_messages into chat_messages_v2, then validate
+  chatstore help [<command>]                         this text, or one command's
+  chatstore --version
 
 A location L is postgres://…, pglite:<dir>, pglite:memory: or a SQLite file path. Without --db,
 PostgreSQL targets use DATABASE_URL when set, otherwise the embedded default under ./data/.
 Exit codes: 0 success, 1 failure (the message says what to do), 2 usage.
-Run \`chatstore <command> --help\` for one command.`,
+With --json, every outcome (errors included) is one JSON document on stdout:
+{ "command": <verb>, "ok": true|false, "error": null | { "code", "message" }, …the verb's fields };
+timestamps are ISO 8601.
+Run \`chatstore help <command>\` for one command.`,
   targets: `Usage: chatstore targets [--json]
 
 Lists every target with its dialect, seed and generations (oldest first).`,
@@ -63,7 +69,8 @@ rows it would delete and stops, unless --allow-data-loss is given too.`,
   status: `Usage: chatstore status <target> [--db L] [--json]
 
 Shows the database's generation, applied and pending migrations, and applied migrations whose
-files changed or disappeared. Writes nothing. Exits 1 when there are such problems.`,
+files changed or disappeared. Writes nothing and creates nothing: a database that does not exist
+is an error (DATABASE_NOT_FOUND). Exits 1 when there are such problems.`,
   adopt: `Usage: chatstore adopt <target> --db L [--json]
 
 For a database created without chatstore (e.g. by the seed's SQL): compares its live schema
@@ -96,203 +103,240 @@ const defaultIo: Io = {
   progress: Boolean(process.stderr.isTTY),
 };
 
+/** chatstore's version, from its package.json. */
+export function version(): string {
+  const root = findPackageRoot();
+  if (root === null) return 'unknown';
+  return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code.
  *
  * @example process.exitCode = await main(['status', 'todo', '--json']);
  */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
-  const [command, ...rest] = argv;
+  let line: CommandLine | undefined;
+  const json = argv.includes('--json');
+  const verb = verbOf(argv);
   try {
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      io.out(help.main ?? '');
-      return command === undefined ? exitCodes.usage : exitCodes.ok;
-    }
-    const { values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        db: { type: 'string' },
-        to: { type: 'string' },
-        dir: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        all: { type: 'boolean', default: false },
-        'allow-data-loss': { type: 'boolean', default: false },
-        'discard-data': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        'backup-dir': { type: 'string' },
-        root: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    const text = help[command];
-    if (!text || command === 'main') throw new UsageError(`Unknown command "${command}"`);
-    if (values.help) {
-      io.out(text);
+    line = parseCommandLine(argv);
+    if (line.kind === 'version') {
+      const v = version();
+      io.out(json ? document('version', { ok: true, version: v }) : v);
       return exitCodes.ok;
     }
-    const json = values.json;
-    const print = (data: unknown, human: () => void) => (json ? io.out(JSON.stringify(data, null, 2)) : human());
-    const progress = io.progress && !json;
-    switch (command) {
-      case 'targets': {
-        const list = targetNames.map((name) => {
-          const t = targets[name];
-          return {
-            name,
-            dialect: t.dialect,
-            seed: t.seed,
-            generations: t.generations.map((g) => g.name),
-            description: t.description,
-          };
-        });
-        print(list, () =>
-          table(
-            io,
-            ['target', 'dialect', 'seed', 'generations'],
-            list.map((t) => [t.name, t.dialect, t.seed, t.generations.join(' → ')]),
-          ),
-        );
-        return exitCodes.ok;
-      }
-      case 'check': {
-        const problems = (await Promise.all(targetNames.map((name) => checkTarget(targets[name], values.root)))).flat();
-        print({ ok: problems.length === 0, problems }, () => {
-          if (problems.length === 0) io.out(`ok: ${targetNames.length} target(s), schema modules and migrations agree`);
-          for (const p of problems) io.err(`${p.target}: ${p.message}`);
-        });
-        return problems.length === 0 ? exitCodes.ok : exitCodes.failure;
-      }
-      case 'migrate':
-        if (values.all) return await migrateAll(io, json, progress);
-        if (values.dir !== undefined || positionals[0] === 'tatlock')
-          return await migrateFolder(positionals, values.dir, io, json, progress, {
-            dryRun: values['dry-run'],
-            backupDir: values['backup-dir'],
-          });
-        if ((positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') && values.db && !values.to) {
-          // One file as `migrate tatlock --dir` does it: imported, reconciled, on a copy (decision 010).
-          const f = await upgradeFile(positionals[0], values.db, null, {
-            dryRun: values['dry-run'],
-            backupDir: values['backup-dir'],
-          });
-          print(f, () => {
-            const line = `${f.target}: ${f.before ?? 'empty'} → ${f.after ?? '-'}, ${f.applied.length} applied, ${f.orphansRemoved} orphan(s) removed, ${f.rowsMoved} message(s) moved`;
-            if (f.ok) io.out(`${line}${f.backup ? `; kept ${f.backup}` : ''}${f.dryRun ? ' (dry run)' : ''}`);
-            else io.err(`${line}\n${f.target}: FAILED [${f.error?.code}]: ${f.error?.message}`);
-          });
-          return f.ok ? exitCodes.ok : exitCodes.failure;
-        }
-        return await withTarget(positionals, values.db, async (name, conn) => {
-          const result = await migrate(conn.client, loadMigrations(targets[name]), {
-            to: values.to,
-            allowDataLoss: values['allow-data-loss'],
-            discardData: values['discard-data'],
-            onProgress: progress ? progressBar(`migrate ${name}`) : undefined,
-          });
-          print(result, () => printMigrateResult(io, result));
-          return result.ok ? exitCodes.ok : exitCodes.failure;
-        });
-      case 'status':
-        return await withTarget(positionals, values.db, async (name, conn) => {
-          const status = await readStatus(conn.client, loadMigrations(targets[name]));
-          const data = { ...status, location: redact(describe(conn)), pending: status.pending.map((m) => m.tag) };
-          print(data, () => {
-            io.out(`${name} at ${data.location}`);
-            io.out(
-              `  generation: ${status.generation ?? (status.hasTables ? 'unmanaged (run adopt)' : 'empty')} (latest ${status.latest})`,
-            );
-            io.out(`  applied:    ${status.applied.map((r) => r.tag).join(', ') || '-'}`);
-            io.out(`  pending:    ${data.pending.join(', ') || '-'}`);
-            for (const p of status.problems)
-              io.err(
-                `  problem: ${p.kind === 'checksum' ? `${p.tag} changed on disk since it was applied` : `${p.tag} is applied but missing on disk`}`,
-              );
-          });
-          return status.problems.length === 0 ? exitCodes.ok : exitCodes.failure;
-        });
-      case 'backfill': {
-        if (positionals[0] !== 'agent')
-          throw new UsageError('backfill exists for the agent target only: backfill agent');
-        return await withTarget(positionals, values.db, async (_name, conn) => {
-          const { runBackfill } = await import('./repositories/agent/backfill');
-          const bar = progress ? progressBar('backfill agent') : undefined;
-          const agent = conn as unknown as Connection<'agent'>;
-          const report = await runBackfill(agent.db, agent.client, {
-            onProgress: bar && (({ done, total, batch }) => bar({ done, total, tag: `batch ${batch}` })),
-          });
-          print(report, () => {
-            const { result, validation } = report;
-            io.out(
-              `copied ${result.copied} message(s) in ${result.batches} batch(es); ${result.done}/${result.total} mapped`,
-            );
-            for (const c of validation.channels.filter((ch) => !ch.ok))
-              io.err(
-                `  channel ${c.channelId}: ${c.legacyCount} legacy, ${c.migratedCount} copied, checksums ${c.legacyChecksum} / ${c.migratedChecksum}`,
-              );
-            io.out(validation.ok ? `validation ok: ${validation.channels.length} channel(s)` : 'validation FAILED');
-          });
-          return report.validation.ok ? exitCodes.ok : exitCodes.failure;
-        });
-      }
-      case 'adopt':
-        if (!values.db) throw new UsageError('adopt needs --db <location>: the database to take over');
-        if (positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') {
-          // The application's own files are imported first, on a copy (docs/decisions/010).
-          const result = await adoptTatlockFile(positionals[0], values.db);
-          print(result, () => {
-            if (result.ok)
-              io.out(
-                `adopted ${result.target} at generation ${result.generation}; recorded ${result.recorded.join(', ')}`,
-              );
-            else io.err(`adopt ${result.target} failed: ${result.error?.message}`);
-            for (const change of result.imported) io.out(`  imported: ${change}`);
-            if (result.backup) io.out(`  kept ${result.backup} (the file as it was)`);
-          });
-          return result.ok ? exitCodes.ok : exitCodes.failure;
-        }
-        return await withTarget(positionals, values.db, async (name, conn) => {
-          const result = await adopt(conn.client, loadMigrations(targets[name]));
-          print(result, () => {
-            if (result.ok)
-              io.out(`adopted ${name} at generation ${result.generation}; recorded ${result.recorded.join(', ')}`);
-            else io.err(`adopt ${name} failed: ${result.error?.message}`);
-          });
-          return result.ok ? exitCodes.ok : exitCodes.failure;
-        });
+    if (line.kind === 'help') {
+      const text = help[line.verb ?? 'main'] ?? '';
+      io.out(json ? document('help', { ok: true, text }) : text);
+      return exitCodes.ok;
     }
-    throw new UsageError(`Unknown command "${command}"`);
-  } catch (error) {
-    if (
-      error instanceof UsageError ||
-      (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
-    ) {
-      io.err(`${error.message}\n\n${help[command ?? ''] && command !== 'main' ? help[command ?? ''] : help.main}`);
-      return exitCodes.usage;
-    }
-    if (isChatstoreError(error)) {
+    return await run(line.verb, line.options, line.positionals, io);
+  } catch (raw) {
+    const error = isChatstoreError(raw) ? raw : toChatstoreError(raw);
+    const usageError = usageCodes.includes(error.code);
+    if (json) {
+      io.out(document(verb ?? argv[0] ?? null, { ok: false, error: { code: error.code, message: error.message } }));
+    } else if (error.code === 'USAGE') {
+      io.err(`${error.message}\n\n${help[verb ?? 'main']}`);
+    } else {
       io.err(`error [${error.code}]: ${error.message}`);
-      return error.code === 'UNKNOWN_TARGET' ? exitCodes.usage : exitCodes.failure;
     }
-    io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return exitCodes.failure;
+    return usageError ? exitCodes.usage : exitCodes.failure;
   }
 }
 
+/** One `--json` document: `command`, `ok`, `error` (null on success), then the verb's fields. */
+function document(command: string | null, data: { ok: boolean; error?: unknown } & Record<string, unknown>): string {
+  const { ok, error, ...rest } = data;
+  return JSON.stringify({ command, ok, error: error ?? null, ...rest }, null, 2);
+}
+
+async function run(
+  command: Verb,
+  values: Extract<CommandLine, { kind: 'run' }>['options'],
+  positionals: string[],
+  io: Io,
+): Promise<number> {
+  const json = values.json;
+  const print = <D extends { ok: boolean; error?: unknown }>(data: D, human: () => void) =>
+    json ? io.out(document(command, data as D & Record<string, unknown>)) : human();
+  const progress = io.progress && !json;
+  switch (command) {
+    case 'targets': {
+      const list = targetNames.map((name) => {
+        const t = targets[name];
+        return {
+          name,
+          dialect: t.dialect,
+          seed: t.seed,
+          generations: t.generations.map((g) => g.name),
+          description: t.description,
+        };
+      });
+      print({ ok: true, targets: list }, () =>
+        table(
+          io,
+          ['target', 'dialect', 'seed', 'generations'],
+          list.map((t) => [t.name, t.dialect, t.seed, t.generations.join(' → ')]),
+        ),
+      );
+      return exitCodes.ok;
+    }
+    case 'check': {
+      // drizzle-kit is development tooling: loaded for `check` only, never for migrate/status/adopt.
+      const { checkTarget } = await loadCheck();
+      const problems = (await Promise.all(targetNames.map((name) => checkTarget(targets[name], values.root)))).flat();
+      print({ ok: problems.length === 0, problems }, () => {
+        if (problems.length === 0) io.out(`ok: ${targetNames.length} target(s), schema modules and migrations agree`);
+        for (const p of problems) io.err(`${p.target}: ${p.message}`);
+      });
+      return problems.length === 0 ? exitCodes.ok : exitCodes.failure;
+    }
+    case 'migrate':
+      if (values.all) return await migrateAll(io, json, progress);
+      if (values.dir !== undefined || positionals[0] === 'tatlock')
+        return await migrateFolder(positionals, values.dir, io, json, progress, {
+          dryRun: values['dry-run'],
+          ...(values['backup-dir'] === undefined ? {} : { backupDir: values['backup-dir'] }),
+        });
+      if ((positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') && values.db && !values.to) {
+        // One file as `migrate tatlock --dir` does it: imported, reconciled, on a copy (decision 010).
+        const f = await upgradeFile(positionals[0], values.db, null, {
+          dryRun: values['dry-run'],
+          ...(values['backup-dir'] === undefined ? {} : { backupDir: values['backup-dir'] }),
+        });
+        print(f, () => {
+          const line = `${f.target}: ${f.before ?? 'empty'} → ${f.after ?? '-'}, ${f.applied.length} applied, ${f.orphansRemoved} orphan(s) removed, ${f.rowsMoved} message(s) moved`;
+          if (f.ok) io.out(`${line}${f.backup ? `; kept ${f.backup}` : ''}${f.dryRun ? ' (dry run)' : ''}`);
+          else io.err(`${line}\n${f.target}: FAILED [${f.error?.code}]: ${f.error?.message}`);
+        });
+        return f.ok ? exitCodes.ok : exitCodes.failure;
+      }
+      return await withTarget(positionals, values.db, { to: values.to }, async (name, conn) => {
+        const result = await migrate(conn.client, loadMigrations(targets[name]), {
+          to: values.to,
+          allowDataLoss: values['allow-data-loss'],
+          discardData: values['discard-data'],
+          onProgress: progress ? progressBar(`migrate ${name}`) : undefined,
+        });
+        print(result, () => printMigrateResult(io, result));
+        return result.ok ? exitCodes.ok : exitCodes.failure;
+      });
+    case 'status':
+      return await withTarget(positionals, values.db, { create: false }, async (name, conn) => {
+        const status = await readStatus(conn.client, loadMigrations(targets[name]));
+        const data = { ...status, location: redact(describe(conn)), pending: status.pending.map((m) => m.tag) };
+        print({ ok: status.problems.length === 0, ...data }, () => {
+          io.out(`${name} at ${data.location}`);
+          io.out(
+            `  generation: ${status.generation ?? (status.hasTables ? 'unmanaged (run adopt)' : 'empty')} (latest ${status.latest})`,
+          );
+          io.out(`  applied:    ${status.applied.map((r) => r.tag).join(', ') || '-'}`);
+          io.out(`  pending:    ${data.pending.join(', ') || '-'}`);
+          for (const p of status.problems)
+            io.err(
+              `  problem: ${p.kind === 'checksum' ? `${p.tag} changed on disk since it was applied` : `${p.tag} is applied but missing on disk`}`,
+            );
+        });
+        return status.problems.length === 0 ? exitCodes.ok : exitCodes.failure;
+      });
+    case 'backfill': {
+      if (positionals[0] !== 'agent') throw usage('backfill exists for the agent target only: backfill agent', command);
+      return await withTarget(positionals, values.db, { create: false }, async (_name, conn) => {
+        const { runBackfill } = await import('./repositories/agent/backfill');
+        const bar = progress ? progressBar('backfill agent') : undefined;
+        const agent = conn as unknown as Connection<'agent'>;
+        const report = await runBackfill(agent.db, agent.client, {
+          onProgress: bar && (({ done, total, batch }) => bar({ done, total, tag: `batch ${batch}` })),
+        });
+        print({ ok: report.validation.ok, ...report }, () => {
+          const { result, validation } = report;
+          io.out(
+            `copied ${result.copied} message(s) in ${result.batches} batch(es); ${result.done}/${result.total} mapped`,
+          );
+          for (const c of validation.channels.filter((ch) => !ch.ok))
+            io.err(
+              `  channel ${c.channelId}: ${c.legacyCount} legacy, ${c.migratedCount} copied, checksums ${c.legacyChecksum} / ${c.migratedChecksum}`,
+            );
+          io.out(validation.ok ? `validation ok: ${validation.channels.length} channel(s)` : 'validation FAILED');
+        });
+        return report.validation.ok ? exitCodes.ok : exitCodes.failure;
+      });
+    }
+    case 'adopt':
+      if ((positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') && values.db) {
+        // The application's own files are imported first, on a copy (docs/decisions/010).
+        const result = await adoptTatlockFile(positionals[0], values.db);
+        print(result, () => {
+          if (result.ok)
+            io.out(
+              `adopted ${result.target} at generation ${result.generation}; recorded ${result.recorded.join(', ')}`,
+            );
+          else io.err(`adopt ${result.target} failed: ${result.error?.message}`);
+          for (const change of result.imported) io.out(`  imported: ${change}`);
+          if (result.backup) io.out(`  kept ${result.backup} (the file as it was)`);
+        });
+        return result.ok ? exitCodes.ok : exitCodes.failure;
+      }
+      return await withTarget(positionals, values.db, { create: false }, async (name, conn) => {
+        const result = await adopt(conn.client, loadMigrations(targets[name]));
+        print(result, () => {
+          if (result.ok)
+            io.out(`adopted ${name} at generation ${result.generation}; recorded ${result.recorded.join(', ')}`);
+          else io.err(`adopt ${name} failed: ${result.error?.message}`);
+        });
+        return result.ok ? exitCodes.ok : exitCodes.failure;
+      });
+  }
+}
+
+async function loadCheck(): Promise<typeof import('./migrate/check')> {
+  try {
+    return await import('./migrate/check');
+  } catch (error) {
+    const { code, message } = error as { code?: string; message?: string };
+    if (code === 'ERR_MODULE_NOT_FOUND' && message?.includes("'drizzle-kit'")) {
+      throw new ChatstoreError(
+        'MISSING_PACKAGE',
+        'chatstore check compares schema modules with drizzle-kit, a development tool: npm install --save-dev drizzle-kit',
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Opens a target's database for one verb. Everything the command line can get wrong (target,
+ * `--to`) is checked first, so a usage error opens and creates nothing.
+ */
 async function withTarget(
   positionals: string[],
   db: string | undefined,
+  options: Pick<ConnectOptions, 'create'> & { to?: string | undefined },
   fn: (name: TargetName, conn: Connection) => Promise<number>,
 ): Promise<number> {
   const [name] = positionals;
-  if (!name) throw new UsageError('Missing <target>');
+  if (!name) throw usage('Missing <target>');
   if (!isTargetName(name)) {
     throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${name}"; one of: ${targetNames.join(', ')}`, {
       field: 'target',
     });
   }
+  const generations = targets[name].generations.map((g) => g.name as string);
+  if (options.to !== undefined && !generations.includes(options.to)) {
+    throw new ChatstoreError(
+      'UNKNOWN_GENERATION',
+      `Unknown generation "${options.to}" for ${name}; one of: ${generations.join(', ')}`,
+      { field: 'to' },
+    );
+  }
   const location = db ?? (targets[name].dialect === 'postgresql' ? process.env.DATABASE_URL || undefined : undefined);
-  const conn = await connect(name, location);
+  const conn = await connect(name, location, {
+    requireLatest: false,
+    ...(options.create === undefined ? {} : { create: options.create }),
+  });
   try {
     return await fn(name, conn as Connection);
   } finally {
@@ -328,15 +372,15 @@ async function migrateFolder(
 ): Promise<number> {
   const [name] = positionals;
   const run = name === undefined ? undefined : fanOuts[name];
-  if (!run) throw new UsageError(`--dir is for a fan-out over a folder: one of ${Object.keys(fanOuts).join(', ')}`);
-  if (dir === undefined) throw new UsageError(`migrate ${name} needs --dir <folder>: the folder with its databases`);
+  if (!run) throw usage(`--dir is for a fan-out over a folder: one of ${Object.keys(fanOuts).join(', ')}`, 'migrate');
+  if (dir === undefined) throw usage(`migrate ${name} needs --dir <folder>: the folder with its databases`, 'migrate');
   if (!existsSync(dir)) {
     throw new ChatstoreError('DATABASE_NOT_FOUND', `No folder ${dir}: create it first (system.db is created in it)`, {
       field: 'dir',
     });
   }
   const result = await run(dir, progress ? progressBar(`migrate ${name}`) : undefined, options);
-  if (json) io.out(JSON.stringify(result, null, 2));
+  if (json) io.out(document('migrate', result as FanOutResult & Record<string, unknown>));
   else {
     table(
       io,
@@ -393,7 +437,7 @@ async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<num
       }
       continue;
     }
-    const conn = await connect(name);
+    const conn = await connect(name, undefined, { requireLatest: false });
     try {
       const result = await migrate(conn.client, loadMigrations(targets[name]), {
         onProgress: progress ? progressBar(`migrate ${name}`) : undefined,
@@ -411,14 +455,7 @@ async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<num
       await conn.close();
     }
   }
-  if (json)
-    io.out(
-      JSON.stringify(
-        rows.map((r) => r.data),
-        null,
-        2,
-      ),
-    );
+  if (json) io.out(document('migrate', { ok: rows.every((r) => r.ok), results: rows.map((r) => r.data) }));
   else {
     table(
       io,

@@ -10,6 +10,8 @@ export const errorCodes = [
   'UNWRITABLE_PATH',
   'DIALECT_MISMATCH',
   'CLOSED',
+  /** An optional peer dependency (a driver, drizzle-kit) is not installed; the message names it. */
+  'MISSING_PACKAGE',
   // registry
   'UNKNOWN_TARGET',
   'UNKNOWN_GENERATION',
@@ -23,6 +25,10 @@ export const errorCodes = [
   'DATA_LOSS',
   'NO_DISCARD_PATH',
   'MIGRATION_FAILED',
+  /** The database is below its target's latest generation (or does not exist yet); migrate it first. */
+  'NOT_MIGRATED',
+  /** chatstore's migrations folder cannot be found (e.g. in a bundle): pass `migrationsFolder`. */
+  'MIGRATIONS_NOT_FOUND',
   'SCHEMA_DRIFT',
   // repositories
   'VALIDATION',
@@ -34,6 +40,9 @@ export const errorCodes = [
   'DECRYPTION_FAILED',
   'PERMISSION_DENIED',
   'DATABASE_ERROR',
+  // the CLI
+  /** A command line chatstore cannot run as given (unknown verb or flag, extra arguments); exit code 2. */
+  'USAGE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];

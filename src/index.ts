@@ -1,17 +1,32 @@
 /**
- * chatstore's entry point: connections, the migration engine and errors. Repositories are
- * imported per target, e.g. `chatstore/todo`.
+ * chatstore's entry point: connections, migrations, errors and the target registry.
+ * Repositories are imported per target (`chatstore/todo`), tables per target and generation
+ * (`chatstore/todo/schema`, `chatstore/todo/schema/phase2`).
  */
 export {
   type Connection,
   type ConnectOptions,
   connect,
   connectRaw,
+  type DrizzleDb,
+  type LatestSchema,
+  type Location,
+  type PgDb,
   parseLocation,
   type RawConnection,
+  type SqlClient,
+  type SqliteDb,
 } from './connect';
 export { ChatstoreError, type ErrorCode, errorCodes, isChatstoreError } from './errors';
 export { adopt } from './migrate/adopt';
-export { type MigrateOptions, type MigrateResult, migrate, readStatus, type Status } from './migrate/engine';
-export { loadMigrations } from './migrate/migrations';
-export { type Target, type TargetName, targetNames, targets } from './targets';
+export { type MigrateDatabaseOptions, migrate } from './migrate/api';
+export {
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationResult,
+  migrate as runMigrations,
+  readStatus,
+  type Status,
+} from './migrate/engine';
+export { loadMigrations, type MigrationSet } from './migrate/migrations';
+export { type Generation, type Target, type TargetName, targetNames, targets } from './targets';

@@ -50,6 +50,8 @@ export interface Target {
    * files; `migrate --all` runs the fan-out over `./data/<fanOut>` instead of one default file.
    */
   readonly fanOut?: string;
+  /** PostgreSQL extensions the target's migrations create; PGlite loads them (`vector`: pgvector). */
+  readonly extensions?: readonly 'vector'[];
 }
 
 function generation<S extends Record<string, unknown>>(
@@ -118,6 +120,7 @@ export const targets = {
     description: 'Agent memory system: structured messages, vector memories, versioned state, context, sessions',
     generations: [generation('agent', 'v1', agentV1), generation('agent', 'v2', agentV2)],
     migrationsDir: 'drizzle/agent',
+    extensions: ['vector'],
   },
   todo: {
     name: 'todo',

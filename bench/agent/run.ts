@@ -75,7 +75,7 @@ interface IndexRow {
 
 export async function main(): Promise<void> {
   const started = process.hrtime.bigint();
-  const conn = await connect('agent', 'pglite:memory:');
+  const conn = await connect('agent', 'pglite:memory:', { requireLatest: false });
   try {
     const migrated = await migrate(conn.client, loadMigrations(targets.agent));
     if (!migrated.ok) throw new Error(`migrate failed: ${migrated.error?.message}`);

@@ -253,7 +253,7 @@ export async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'chatstore-bench-letta-'));
   try {
-    const conn = await connect('letta', path.join(dir, 'letta.db'));
+    const conn = await connect('letta', path.join(dir, 'letta.db'), { requireLatest: false });
     const migrated = await migrate(conn.client, loadMigrations(targets.letta));
     if (!migrated.ok) throw new Error(`migrating letta failed: ${migrated.error?.message}`);
     const sqlite = (conn.db as unknown as { $client: Database.Database }).$client;
@@ -288,7 +288,7 @@ export async function main(): Promise<void> {
     await conn.close();
 
     // The v1 → v2 move on a bot-sized v1 database.
-    const v1 = await connect('letta', path.join(dir, 'move.db'));
+    const v1 = await connect('letta', path.join(dir, 'move.db'), { requireLatest: false });
     await migrate(v1.client, loadMigrations(targets.letta), { to: 'v1' });
     const v1sqlite = (v1.db as unknown as { $client: Database.Database }).$client;
     const before = fillV1(v1sqlite, { users: config.moveUsers, seed: 3 });

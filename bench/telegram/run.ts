@@ -53,7 +53,7 @@ interface Backend {
 }
 
 async function migrated(location: string) {
-  const conn = await connect('telegram', location);
+  const conn = await connect('telegram', location, { requireLatest: false });
   const result = await migrate(conn.client, loadMigrations(targets.telegram));
   if (!result.ok) throw new Error(`migrating telegram failed: ${result.error?.message}`);
   return conn;

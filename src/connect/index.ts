@@ -1,15 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import Database from 'better-sqlite3';
-import { type BetterSQLite3Database, drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
 import { ChatstoreError } from '../errors';
+import { type MigrateOptions, migrate, readStatus } from '../migrate/engine';
+import { loadMigrations, loadMigrationsFromFolder, type MigrationSet } from '../migrate/migrations';
 import { type Target, type TargetName, targets } from '../targets';
+import { loadPglite, loadPostgres, loadSqlite } from './drivers';
 import { defaultLocation, type Location, parseLocation, redact } from './location';
 import { pgliteClient, postgresClient, type SqlClient, sqliteClient } from './sql-client';
 
@@ -48,26 +45,62 @@ export interface ConnectOptions {
   dataDir?: string;
   /** postgres.js pool size. Default 10. */
   maxConnections?: number;
+  /**
+   * Bring the database to its latest generation on connect, creating it if needed (as
+   * `chatstore migrate` does). Without it, a database below the latest generation is refused
+   * with `NOT_MIGRATED`, and a missing embedded one is not created.
+   */
+  migrate?: boolean | Pick<MigrateOptions, 'onProgress'>;
+  /**
+   * `false` opens the database as it is, whatever its generation (tools, and code that migrates
+   * `conn.client` itself). Default `true`.
+   */
+  requireLatest?: boolean;
+  /**
+   * A copy of chatstore's `drizzle/` folder, for when the installed package cannot be found from
+   * the running code (some bundles). Default: the package's own.
+   */
+  migrationsFolder?: string;
+  /**
+   * `false`: a missing SQLite file or PGlite folder is `DATABASE_NOT_FOUND` instead of being
+   * created. Read-only tools use it. Default `true` (with `migrate`, or `requireLatest: false`).
+   */
+  create?: boolean;
+}
+
+/** The migrations of `target`, from `migrationsFolder` when given, else the package's own. */
+export function migrationsOf(target: Target, options: Pick<ConnectOptions, 'migrationsFolder'> = {}): MigrationSet {
+  return options.migrationsFolder === undefined
+    ? loadMigrations(target)
+    : loadMigrationsFromFolder(target, options.migrationsFolder);
+}
+
+/** The command that brings `target` at `location` (as given; null = the default) to its latest generation. */
+export function migrateCommand(target: string, location: string | undefined): string {
+  return `npx chatstore migrate ${target}${location === undefined ? '' : ` --db ${redact(location)}`}`;
 }
 
 /**
  * Opens a target's database. With no location, the target's embedded default under `./data/`
- * (PGlite for PostgreSQL targets, a SQLite file otherwise).
+ * (PGlite for PostgreSQL targets, a SQLite file otherwise). The database must be at its latest
+ * generation (`NOT_MIGRATED` otherwise, naming the command to run) unless `{ migrate: true }`
+ * migrates it here.
  *
  * @example
  * const conn = await connect('todo', process.env.DATABASE_URL);
  * try { await listConversations(conn.db, { userId: 'u1' }); } finally { await conn.close(); }
+ * @example
+ * const conn = await connect('todo', 'pglite:memory:', { migrate: true });
  */
 export async function connect<T extends TargetName>(
   target: T,
   location?: string,
   options: ConnectOptions = {},
 ): Promise<Connection<T>> {
-  const definition = targets[target];
+  const definition = targets[target] as Target | undefined;
   if (!definition)
     throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${String(target)}"`, { field: 'target' });
-  const given =
-    location ?? defaultLocation(target, definition.dialect, options.dataDir, (definition as Target).embeddedFile);
+  const given = location ?? defaultLocation(target, definition.dialect, options.dataDir, definition.embeddedFile);
   const parsed = parseLocation(given);
   if (parsed.dialect !== definition.dialect) {
     throw new ChatstoreError(
@@ -76,8 +109,57 @@ export async function connect<T extends TargetName>(
       { field: 'location' },
     );
   }
+  const check = !options.migrate && options.requireLatest !== false;
+  // Found before opening, so a missing migrations folder fails before anything is created.
+  const set = options.migrate || check ? migrationsOf(definition, options) : undefined;
+  if (!embeddedExists(parsed)) {
+    if (options.create === false) {
+      throw new ChatstoreError(
+        'DATABASE_NOT_FOUND',
+        `No ${target} database at "${redact(given)}": run \`${migrateCommand(target, location)}\` to create it`,
+        { field: 'location' },
+      );
+    }
+    if (check) {
+      throw new ChatstoreError(
+        'NOT_MIGRATED',
+        `No ${target} database at "${redact(given)}" yet: run \`${migrateCommand(target, location)}\`, or connect with { migrate: true }`,
+        { entity: target, field: 'location' },
+      );
+    }
+  }
   const schema = definition.generations.at(-1)?.schema as LatestSchema<T>;
-  const opened = await openLocation(parsed, schema, options);
+  const opened = await openLocation(parsed, schema, options, definition.extensions?.includes('vector') ?? false);
+  try {
+    if (set && options.migrate) {
+      const onProgress = typeof options.migrate === 'object' ? options.migrate.onProgress : undefined;
+      const result = await migrate(opened.client, set, onProgress ? { onProgress } : {});
+      if (!result.ok) {
+        throw new ChatstoreError(
+          result.error?.code ?? 'MIGRATION_FAILED',
+          `Migrating ${target} at "${redact(given)}" failed: ${result.error?.message}`,
+          { entity: target },
+        );
+      }
+    } else if (set) {
+      const status = await readStatus(opened.client, set);
+      if (status.generation !== status.latest || status.pending.length > 0 || status.problems.length > 0) {
+        const at = status.needsAdopt
+          ? 'has tables but no chatstore ledger (run `npx chatstore adopt` first)'
+          : status.generation === null
+            ? 'is empty'
+            : `is at generation ${status.generation}${status.problems.length > 0 ? ' with changed migrations' : ''}`;
+        throw new ChatstoreError(
+          'NOT_MIGRATED',
+          `The ${target} database at "${redact(given)}" ${at}, not at the latest generation ${status.latest}: run \`${migrateCommand(target, location)}\`, or connect with { migrate: true }`,
+          { entity: target, field: 'location' },
+        );
+      }
+    }
+  } catch (error) {
+    await opened.close().catch(() => {});
+    throw error;
+  }
   let closed = false;
   return {
     target,
@@ -96,6 +178,13 @@ export async function connect<T extends TargetName>(
   };
 }
 
+/** Whether an embedded database exists; servers and in-memory databases always "exist". */
+function embeddedExists(location: Location): boolean {
+  if (location.kind === 'pglite') return location.dir === null || existsSync(path.join(location.dir, 'PG_VERSION'));
+  if (location.kind === 'sqlite') return location.file === ':memory:' || existsSync(location.file);
+  return true;
+}
+
 /** A database opened without a target: raw SQL only. For tools and scratch databases. */
 export interface RawConnection {
   readonly location: Location;
@@ -111,7 +200,10 @@ export interface RawConnection {
  */
 export async function connectRaw(location: string, options: ConnectOptions = {}): Promise<RawConnection> {
   const parsed = parseLocation(location);
-  const { client, driver, close } = await openLocation(parsed, {}, options);
+  if (options.create === false && !embeddedExists(parsed)) {
+    throw new ChatstoreError('DATABASE_NOT_FOUND', `No database at "${redact(location)}"`, { field: 'location' });
+  }
+  const { client, driver, close } = await openLocation(parsed, {}, options, false);
   let closed = false;
   return {
     location: parsed,
@@ -136,18 +228,20 @@ async function openLocation(
   location: Location,
   schema: Record<string, unknown>,
   options: ConnectOptions,
+  vector: boolean,
 ): Promise<Opened> {
   switch (location.kind) {
     case 'postgres':
       return openPostgres(location.url, schema, options);
     case 'pglite':
-      return openPglite(location.dir, schema);
+      return openPglite(location.dir, schema, vector);
     case 'sqlite':
       return openSqlite(location.file, schema);
   }
 }
 
 async function openPostgres(url: string, schema: Record<string, unknown>, options: ConnectOptions): Promise<Opened> {
+  const { postgres, drizzle: drizzlePostgres } = await loadPostgres();
   const sql = postgres(url, { max: options.maxConnections ?? 10, onnotice: () => {}, connect_timeout: 10 });
   try {
     await sql`select 1`;
@@ -174,11 +268,12 @@ async function openPostgres(url: string, schema: Record<string, unknown>, option
   };
 }
 
-async function openPglite(dir: string | null, schema: Record<string, unknown>): Promise<Opened> {
+async function openPglite(dir: string | null, schema: Record<string, unknown>, vector: boolean): Promise<Opened> {
+  const { PGlite, extensions, drizzle: drizzlePglite } = await loadPglite(vector ? 'required' : 'optional');
   if (dir !== null) ensureDirectory(dir);
-  let pg: PGlite;
+  let pg: InstanceType<typeof PGlite>;
   try {
-    pg = await PGlite.create(dir ?? 'memory://', { extensions: { vector } });
+    pg = await PGlite.create(dir ?? 'memory://', { extensions });
   } catch (error) {
     throw new ChatstoreError('UNWRITABLE_PATH', `Cannot open PGlite at "${dir}": ${(error as Error).message}`, {
       cause: error,
@@ -194,8 +289,9 @@ async function openPglite(dir: string | null, schema: Record<string, unknown>): 
 }
 
 async function openSqlite(file: string, schema: Record<string, unknown>): Promise<Opened> {
+  const { Database, drizzle: drizzleSqlite } = await loadSqlite();
   if (file !== ':memory:') ensureDirectory(path.dirname(file));
-  let sqlite: Database.Database;
+  let sqlite: InstanceType<typeof Database>;
   try {
     sqlite = new Database(file);
     sqlite.pragma('journal_mode = WAL');

@@ -32,8 +32,15 @@ export function parseLocation(location: string): Location {
   }
   if (name === 'pglite') {
     const rest = trimmed.slice(match[0].length);
-    if (rest === 'memory:' || rest === 'memory://' || rest === '')
-      return { kind: 'pglite', dialect: 'postgresql', dir: null };
+    if (rest === 'memory:' || rest === 'memory://') return { kind: 'pglite', dialect: 'postgresql', dir: null };
+    // A bare `pglite:` is more likely a folder left out than a wish for a throw-away database.
+    if (rest.trim() === '') {
+      throw new ChatstoreError(
+        'VALIDATION',
+        'pglite: needs a folder (pglite:./data/todo) or memory: (pglite:memory:, gone on close)',
+        { field: 'location' },
+      );
+    }
     return { kind: 'pglite', dialect: 'postgresql', dir: path.resolve(rest) };
   }
   if (name === 'file' || name === 'sqlite') {
@@ -72,7 +79,7 @@ export function defaultLocation(
   return path.join(dataDir, embeddedFile ?? `${target}.db`);
 }
 
-/** A location as it may be printed: passwords in URLs are masked. */
+/** A location as it may be printed: passwords in URLs (user-info or `?password=`) are masked. */
 export function redact(location: string): string {
-  return location.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  return location.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }

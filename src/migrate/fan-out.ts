@@ -166,7 +166,7 @@ export async function bringToLatest(client: SqlClient, target: TatlockTarget): P
  * @example const conn = await openLatest('tatlock-system', 'data/tatlock/system.db');
  */
 export async function openLatest<T extends TatlockTarget>(target: T, file: string): Promise<Connection<T>> {
-  const conn = await connect(target, file);
+  const conn = await connect(target, file, { requireLatest: false });
   try {
     const upgrade = await bringToLatest(conn.client, target);
     if (upgrade.error)
@@ -250,7 +250,7 @@ export async function upgradeFile(
       rmSync(work, { force: true });
       copyFileSync(file, work);
     }
-    conn = await connect(target, work);
+    conn = await connect(target, work, { requireLatest: false });
     const status = await readStatus(conn.client, migrationsOf(target));
     before = status.generation;
     upgrade = await bringToLatest(conn.client, target);
@@ -313,7 +313,7 @@ export async function adoptTatlockFile(target: TatlockTarget, file: string): Pro
   copyFileSync(file, work);
   let conn: Connection<TatlockTarget> | undefined;
   try {
-    conn = await connect(target, work);
+    conn = await connect(target, work, { requireLatest: false });
     const status = await readStatus(conn.client, migrationsOf(target));
     const imported = status.needsAdopt ? await importFieldVariant(conn.client, target) : [];
     const result = await adopt(conn.client, migrationsOf(target));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChatstoreError } from '../errors';
-import { packageRoot } from '../paths';
+import { packageRootOrThrow } from '../paths';
 import type { Target } from '../targets';
 
 /** One migration file from drizzle-kit's journal, ready to apply. */
@@ -79,10 +79,29 @@ export function readJournal(dir: string): JournalEntry[] {
 
 /**
  * Reads a target's committed migrations (journal order), its down migrations and discard paths.
- * `root` defaults to the package root; tests point it at a copy.
+ * `root` defaults to the package root; tests point it at a copy. A missing folder or journal is
+ * `MIGRATIONS_NOT_FOUND`: applying nothing and reporting success would leave an empty database.
  */
-export function loadMigrations(target: Target, root = packageRoot): MigrationSet {
-  const dir = path.join(root, target.migrationsDir);
+export function loadMigrations(target: Target, root?: string): MigrationSet {
+  return loadMigrationsFrom(target, path.join(root ?? packageRootOrThrow(), target.migrationsDir));
+}
+
+/**
+ * `loadMigrations` from a copy of chatstore's `drizzle/` folder (`migrationsFolder`), e.g. one
+ * shipped next to a bundled app.
+ */
+export function loadMigrationsFromFolder(target: Target, migrationsFolder: string): MigrationSet {
+  return loadMigrationsFrom(target, path.join(migrationsFolder, path.basename(target.migrationsDir)));
+}
+
+function loadMigrationsFrom(target: Target, dir: string): MigrationSet {
+  if (!existsSync(path.join(dir, 'meta', '_journal.json'))) {
+    throw new ChatstoreError(
+      'MIGRATIONS_NOT_FOUND',
+      `No migrations for ${target.name} in ${dir} (meta/_journal.json is missing); point migrationsFolder at a copy of chatstore's drizzle/ folder`,
+      { entity: target.name, field: 'migrationsFolder' },
+    );
+  }
   const known = new Set(target.generations.map((g) => g.name));
   const migrations = readJournal(dir).map((entry, index): Migration => {
     if (!known.has(generationOfTag(entry.tag))) {

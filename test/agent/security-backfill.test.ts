@@ -273,7 +273,7 @@ describe.each(vectorBackends)('agent security and backfill on $name', (backend) 
       const lines: string[] = [];
       const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), progress: false };
       expect(await main(['backfill', 'agent', '--db', location], io)).toBe(1);
-      expect(lines.join('\n')).toContain('run `chatstore migrate agent`');
+      expect(lines.join('\n')).toContain(`run \`npx chatstore migrate agent --db ${location}\``);
       expect(await main(['migrate', 'agent', '--db', location, '--json'], io)).toBe(0);
       const conn = await connect('agent', location);
       try {

@@ -29,6 +29,10 @@ describe('parseLocation', () => {
     expect(parseLocation(':memory:')).toEqual({ kind: 'sqlite', dialect: 'sqlite', file: ':memory:' });
   });
 
+  it('refuses a bare pglite: rather than guessing memory', () => {
+    expect(() => parseLocation('pglite:')).toThrowError(/pglite: needs a folder/);
+  });
+
   it('rejects an unknown scheme, naming it', () => {
     expect(() => parseLocation('mysql://root@localhost/x')).toThrowError(/Unknown location scheme "mysql:"/);
     try {
@@ -40,12 +44,16 @@ describe('parseLocation', () => {
 
   it('masks passwords when printing a location', () => {
     expect(redact('postgres://app:s3cret@db:5432/chat')).toBe('postgres://app:***@db:5432/chat');
+    expect(redact('postgres://app@db/chat?sslmode=require&password=s3cret&x=1')).toBe(
+      'postgres://app@db/chat?sslmode=require&password=***&x=1',
+    );
+    expect(redact('postgresql://db/chat?PASSWORD=s3cret')).toBe('postgresql://db/chat?PASSWORD=***');
   });
 });
 
 describe('connect', () => {
   it('opens PGlite in a folder, with pgvector available, and closes idempotently', async () => {
-    const conn = await connect('todo', `pglite:${path.join(dir, 'pg')}`);
+    const conn = await connect('todo', `pglite:${path.join(dir, 'pg')}`, { requireLatest: false });
     expect(conn.driver).toBe('pglite');
     await conn.client.query('create extension if not exists vector');
     expect(await conn.client.query(`select '[1,2]'::vector(2) <-> '[1,3]'::vector(2) as d`)).toEqual([{ d: 1 }]);
@@ -55,7 +63,7 @@ describe('connect', () => {
   });
 
   it('uses the embedded default under the data folder when no location is given', async () => {
-    const conn = await connect('todo', undefined, { dataDir: path.join(dir, 'data') });
+    const conn = await connect('todo', undefined, { requireLatest: false, dataDir: path.join(dir, 'data') });
     expect(conn.location).toEqual({ kind: 'pglite', dialect: 'postgresql', dir: path.join(dir, 'data', 'todo') });
     await conn.close();
   });

@@ -1,6 +1,7 @@
 /** Types a user's editor sees for connections and migration results. */
 import { describe, expectTypeOf, it } from 'vitest';
 import { type Connection, connect, type PgDb } from '../../src/connect';
+import { migrate } from '../../src/index';
 import type { MigrateResult, MigrationResult } from '../../src/migrate/engine';
 import type * as todoSchema from '../../src/schema/todo';
 import type { TargetName } from '../../src/targets';
@@ -20,5 +21,15 @@ describe('connection types', () => {
   it('reports migration outcomes as a closed union', () => {
     expectTypeOf<MigrationResult['status']>().toEqualTypeOf<'applied' | 'skipped' | 'failed' | 'reverted'>();
     expectTypeOf<MigrateResult['to']>().toEqualTypeOf<string | null>();
+  });
+
+  it('takes migrate() by target name or by connection, and resolves to the run', () => {
+    expectTypeOf(migrate('todo')).resolves.toEqualTypeOf<MigrateResult>();
+    expectTypeOf(migrate('todo', 'pglite:memory:', { to: 'phase2' })).resolves.toEqualTypeOf<MigrateResult>();
+    expectTypeOf(migrate({} as Connection<'letta'>)).resolves.toEqualTypeOf<MigrateResult>();
+    // @ts-expect-error an unknown target is a type error
+    migrate('no-such-target');
+    // @ts-expect-error options come after the location
+    migrate('todo', { to: 'phase2' }, 'pglite:memory:');
   });
 });

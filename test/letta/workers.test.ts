@@ -21,7 +21,7 @@ afterAll(() => backend.cleanup());
 
 async function database(): Promise<{ conn: Connection<'letta'>; file: string }> {
   const file = await backend.create();
-  const conn = await connect('letta', file);
+  const conn = await connect('letta', file, { requireLatest: false });
   expect((await migrate(conn.client, loadMigrations(targets.letta))).ok).toBe(true);
   return { conn, file };
 }

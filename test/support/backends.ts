@@ -88,7 +88,7 @@ export async function openMigrated<T extends TargetName>(
   backend: Backend,
   to?: string,
 ): Promise<Connection<T>> {
-  const conn = await connect(target, await backend.create());
+  const conn = await connect(target, await backend.create(), { requireLatest: false });
   const result = await migrate(conn.client, loadMigrations(targets[target]), { to });
   if (!result.ok) {
     await conn.close();

@@ -70,7 +70,7 @@ export async function openMigratedVector<T extends TargetName>(
   backend: VectorBackend,
   to?: string,
 ): Promise<Connection<T>> {
-  const conn = await connect(target, await backend.create(), backend.connectOptions);
+  const conn = await connect(target, await backend.create(), { ...backend.connectOptions, requireLatest: false });
   const result = await migrate(conn.client, loadMigrations(targets[target]), { to });
   if (!result.ok) {
     await conn.close();

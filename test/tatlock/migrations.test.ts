@@ -87,7 +87,7 @@ function seedDatabase(database: 'system' | 'user', generation: string): string {
 
 async function chatstoreDatabase(target: 'tatlock-system' | 'tatlock-user', generation: string): Promise<string> {
   const file = newFile(`chatstore-${target}-${generation}`);
-  const conn = await connect(target, file);
+  const conn = await connect(target, file, { requireLatest: false });
   try {
     const result = await migrate(conn.client, target === 'tatlock-user' ? userSet : systemSet, { to: generation });
     expect(result.ok, result.error?.message).toBe(true);
@@ -132,7 +132,7 @@ describe('adopting databases the seed SQL created', () => {
   ] as const)('recognises tatlock-user at %s and records %j', async (generation, recorded) => {
     const file = newFile('legacy-user');
     createLegacyUserDatabase(file, generation);
-    const conn = await connect('tatlock-user', file);
+    const conn = await connect('tatlock-user', file, { requireLatest: false });
     try {
       expect((await migrate(conn.client, userSet)).error?.code).toBe('NEEDS_ADOPT');
       const adopted = await adopt(conn.client, userSet);
@@ -145,7 +145,7 @@ describe('adopting databases the seed SQL created', () => {
   it.each(['0.3.19', '0.3.20'] as const)('recognises tatlock-system at %s', async (generation) => {
     const file = newFile('legacy-system');
     createLegacySystemDatabase(file, generation);
-    const conn = await connect('tatlock-system', file);
+    const conn = await connect('tatlock-system', file, { requireLatest: false });
     try {
       const adopted = await adopt(conn.client, systemSet);
       // 0.3.20 changed nothing: both files match 0.3.19, and migrate records the 0.3.20 marker.
@@ -162,7 +162,7 @@ describe('adopting databases the seed SQL created', () => {
   it('shows the seed flaw: with foreign keys on, conversation_topics rejects every insert until 0.3.21', async () => {
     const file = newFile('flaw');
     createLegacyUserDatabase(file, '0.3.20', { oldConversations: 1, memories: 2, newConversations: 0 });
-    const conn = await connect('tatlock-user', file);
+    const conn = await connect('tatlock-user', file, { requireLatest: false });
     try {
       const insert = `insert into conversation_topics (conversation_id, topic_id, first_occurrence, last_occurrence)
         values ('conv-1-old-0', 2, '2025-10-01', '2025-10-01')`;
@@ -267,7 +267,7 @@ describe.each(['0.3.19', '0.3.20'] as const)(
     it('moves every memory, compact and topic link, and drops nothing a user wrote', async () => {
       const file = newFile(`upgrade-${generation}`);
       const content = createLegacyUserDatabase(file, generation, { seed: 7 });
-      const conn = await connect('tatlock-user', file);
+      const conn = await connect('tatlock-user', file, { requireLatest: false });
       try {
         await adopt(conn.client, userSet);
         const up = await migrate(conn.client, userSet);
@@ -355,7 +355,7 @@ describe('upgrading chatstore-managed files from every later generation', () => 
       await conn.close();
     }
     const before = await snapshot(file);
-    const upgraded = await connect('tatlock-user', file);
+    const upgraded = await connect('tatlock-user', file, { requireLatest: false });
     try {
       const up = await migrate(upgraded.client, userSet);
       expect(up.ok, up.error?.message).toBe(true);
@@ -376,7 +376,7 @@ describe('a data move that does not add up', () => {
     raw.exec(`create trigger swallow after insert on conversation_messages when new.message_id like '%:assistant'
       begin delete from conversation_messages where message_id = new.message_id; end`);
     raw.close();
-    const conn = await connect('tatlock-user', file);
+    const conn = await connect('tatlock-user', file, { requireLatest: false });
     try {
       await adopt(conn.client, userSet);
       const dump = async () =>
