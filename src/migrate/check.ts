@@ -8,13 +8,8 @@ import {
 } from 'drizzle-kit/api';
 import { packageRoot } from '../paths';
 import type { Target } from '../targets';
+import { bookkeepingFile, legacyChecksumsFile, readBookkeeping } from './bookkeeping';
 import { generationOfTag, readJournal, sha256 } from './migrations';
-
-/**
- * Hand-written files (custom migrations, down migrations) are pinned by checksum in this file,
- * since drizzle-kit cannot regenerate them. `npm run db:generate` records new ones.
- */
-export const checksumsFile = 'meta/chatstore-checksums.json';
 
 export interface CheckProblem {
   target: string;
@@ -75,9 +70,9 @@ export function snapshotFile(dir: string, idx: number): string {
   return path.join(dir, 'meta', `${String(idx).padStart(4, '0')}_snapshot.json`);
 }
 
+/** Hand-written files pinned by sha256, from the target's bookkeeping file (decision 012). */
 export function readChecksums(dir: string): Record<string, string> {
-  const file = path.join(dir, checksumsFile);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  return readBookkeeping(dir).checksums;
 }
 
 /** Files whose content drizzle-kit cannot regenerate: custom migrations and down migrations. */
@@ -152,11 +147,17 @@ export async function checkTarget(target: Target, root = packageRoot): Promise<C
       );
     }
   }
+  if (existsSync(legacyChecksumsFile(dir))) {
+    report(
+      `${path.relative(root, legacyChecksumsFile(dir))} is inside drizzle-kit's meta folder, where drizzle-kit cannot read its snapshots; run \`npm run db:generate\` to move it to ${path.relative(root, bookkeepingFile(dir))}`,
+    );
+  }
   const checksums = readChecksums(dir);
   for (const file of handWrittenFiles(target, dir)) {
     const full = path.join(dir, file);
     if (!existsSync(full)) report(`${file} is missing`);
-    else if (!checksums[file]) report(`${file} is not recorded in ${checksumsFile}; run \`npm run db:generate\``);
+    else if (!checksums[file])
+      report(`${file} is not recorded in ${path.relative(root, bookkeepingFile(dir))}; run \`npm run db:generate\``);
     else if (checksums[file] !== sha256(readFileSync(full, 'utf8'))) report(`${file} was edited after it was recorded`);
   }
   return problems;
