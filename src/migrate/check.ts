@@ -9,7 +9,8 @@ import {
 import { packageRoot } from '../paths';
 import type { Target } from '../targets';
 import { bookkeepingFile, legacyChecksumsFile, readBookkeeping } from './bookkeeping';
-import { generationOfTag, readJournal, sha256 } from './migrations';
+import { formatFinding, lintSet, staleAcknowledgements } from './lint';
+import { generationOfTag, loadMigrations, readJournal, sha256 } from './migrations';
 
 export interface CheckProblem {
   target: string;
@@ -160,5 +161,32 @@ export async function checkTarget(target: Target, root = packageRoot): Promise<C
       report(`${file} is not recorded in ${path.relative(root, bookkeepingFile(dir))}; run \`npm run db:generate\``);
     else if (checksums[file] !== sha256(readFileSync(full, 'utf8'))) report(`${file} was edited after it was recorded`);
   }
+  for (const message of lintProblems(target, root)) report(message);
   return problems;
+}
+
+/**
+ * Lint findings no migration acknowledges, and acknowledgements that match nothing. A finding is
+ * acknowledged by `-- chatstore-lint allow <rule>: <why>` in a hand-written migration, or, for a
+ * generated or released one, in `acknowledged` of the target's bookkeeping file (decision 012).
+ */
+function lintProblems(target: Target, root: string): string[] {
+  let set: ReturnType<typeof loadMigrations>;
+  try {
+    set = loadMigrations(target, root);
+  } catch {
+    return []; // the journal problems above already say what is wrong
+  }
+  const bookkeeping = readBookkeeping(set.dir);
+  const findings = lintSet(set, bookkeeping);
+  const where = path.relative(root, bookkeepingFile(set.dir));
+  return [
+    ...findings
+      .filter((f) => f.acknowledged === undefined)
+      .map(
+        (f) =>
+          `lint ${formatFinding(f)}\n  If intended, acknowledge it: \`-- chatstore-lint allow ${f.rule}: <why>\` in a new hand-written migration, or "acknowledged": { "${f.tag}.sql": { "${f.rule}": "<why>" } } in ${where}`,
+      ),
+    ...staleAcknowledgements(set, findings, bookkeeping).map((s) => `lint: ${s}`),
+  ];
 }
