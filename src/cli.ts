@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Connection, connect, redact } from './connect';
+import { type Connection, connect } from './connect';
 import { ChatstoreError, isChatstoreError } from './errors';
+import { dryRunCommand, statusAllCommand, statusCommand, statusFolderCommand } from './inspect-commands';
 import { adopt } from './migrate/adopt';
 import { checkTarget } from './migrate/check';
-import { type MigrateResult, migrate, readStatus } from './migrate/engine';
+import { type MigrateResult, migrate } from './migrate/engine';
 import { type FanOutResult, migrateTatlockFolder } from './migrate/fan-out';
 import { loadMigrations } from './migrate/migrations';
 import { isTargetName, type Target, type TargetName, targetNames, targets } from './targets';
@@ -20,10 +21,11 @@ const help: Record<string, string> = {
 
 Usage:
   chatstore targets [--json]                         list targets, dialects, generations
-  chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
+  chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--dry-run] [--json]
   chatstore migrate --all [--json]                   every target's embedded database under ./data/
   chatstore migrate tatlock --dir D [--json]         a Tatlock folder: system.db, then every *_longterm.db
-  chatstore status  <target> [--db L] [--json]       generation, applied, pending, checksum problems
+  chatstore status  <target> [--db L] [--json]       generation, applied, pending, drift, checksum problems
+  chatstore status  --all | tatlock --dir D [--json] the same for every database, read-only
   chatstore adopt   <target> --db L [--json]         take over a database created without chatstore
   chatstore check [--json]                           schema modules and committed migrations agree
   chatstore backfill agent [--db L] [--json]         copy chat_messages into chat_messages_v2, then validate
@@ -35,7 +37,7 @@ Run \`chatstore <command> --help\` for one command.`,
   targets: `Usage: chatstore targets [--json]
 
 Lists every target with its dialect, seed and generations (oldest first).`,
-  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
+  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--dry-run] [--json]
        chatstore migrate --all [--json]
        chatstore migrate tatlock --dir <folder> [--json]
 
@@ -53,11 +55,20 @@ does not stop the others and makes the exit code 1.
 
 --discard-data reaches a generation that ships a discard path (e.g. letta v2: the seed's
 drop-and-recreate) by that path instead of the migrations that keep the data. It lists the
-rows it would delete and stops, unless --allow-data-loss is given too.`,
-  status: `Usage: chatstore status <target> [--db L] [--json]
+rows it would delete and stops, unless --allow-data-loss is given too.
 
-Shows the database's generation, applied and pending migrations, and applied migrations whose
-files changed or disappeared. Writes nothing. Exits 1 when there are such problems.`,
+--dry-run prints, per migration the run would apply, its SQL and lint findings, and changes
+nothing: no database, file or folder is created. Exits 1 when migrate would refuse.`,
+  status: `Usage: chatstore status <target> [--db L] [--json]
+       chatstore status --all [--json]
+       chatstore status tatlock --dir <folder> [--json]
+
+Shows the database's generation, applied and pending migrations, applied migrations whose
+files changed or disappeared, and drift: how its live schema differs from the schema of the
+generation its ledger records (compared as adopt compares). Writes nothing and creates
+nothing. Exits 1 when something is pending, drifted, changed on disk or not yet adopted.
+--all covers every target's embedded database under ./data/; tatlock --dir every database of
+a Tatlock folder.`,
   adopt: `Usage: chatstore adopt <target> --db L [--json]
 
 For a database created without chatstore (e.g. by the seed's SQL): compares its live schema
@@ -113,6 +124,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         all: { type: 'boolean', default: false },
         'allow-data-loss': { type: 'boolean', default: false },
         'discard-data': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         root: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -156,6 +168,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return problems.length === 0 ? exitCodes.ok : exitCodes.failure;
       }
       case 'migrate':
+        if (values['dry-run']) {
+          if (values.all || values.dir !== undefined) throw new UsageError('--dry-run takes one target');
+          const options = { db: values.db, to: values.to, discardData: values['discard-data'] };
+          return await dryRunCommand(targetArg(positionals), options, io, json);
+        }
         if (values.all) return await migrateAll(io, json, progress);
         if (values.dir !== undefined || positionals[0] === 'tatlock')
           return await migrateFolder(positionals, values.dir, io, json, progress);
@@ -170,23 +187,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           return result.ok ? exitCodes.ok : exitCodes.failure;
         });
       case 'status':
-        return await withTarget(positionals, values.db, async (name, conn) => {
-          const status = await readStatus(conn.client, loadMigrations(targets[name]));
-          const data = { ...status, location: redact(describe(conn)), pending: status.pending.map((m) => m.tag) };
-          print(data, () => {
-            io.out(`${name} at ${data.location}`);
-            io.out(
-              `  generation: ${status.generation ?? (status.hasTables ? 'unmanaged (run adopt)' : 'empty')} (latest ${status.latest})`,
-            );
-            io.out(`  applied:    ${status.applied.map((r) => r.tag).join(', ') || '-'}`);
-            io.out(`  pending:    ${data.pending.join(', ') || '-'}`);
-            for (const p of status.problems)
-              io.err(
-                `  problem: ${p.kind === 'checksum' ? `${p.tag} changed on disk since it was applied` : `${p.tag} is applied but missing on disk`}`,
-              );
-          });
-          return status.problems.length === 0 ? exitCodes.ok : exitCodes.failure;
-        });
+        if (values.all) return await statusAllCommand(io, json);
+        if (values.dir !== undefined || positionals[0] === 'tatlock') {
+          if (positionals[0] !== 'tatlock' || values.dir === undefined)
+            throw new UsageError('--dir is for a Tatlock folder: status tatlock --dir <folder>');
+          return await statusFolderCommand(values.dir, io, json);
+        }
+        return await statusCommand(targetArg(positionals), values.db, io, json);
       case 'backfill': {
         if (positionals[0] !== 'agent')
           throw new UsageError('backfill exists for the agent target only: backfill agent');
@@ -239,6 +246,18 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
     return exitCodes.failure;
   }
+}
+
+/** The `<target>` argument, validated, without opening anything. */
+function targetArg(positionals: string[]): Target {
+  const [name] = positionals;
+  if (!name) throw new UsageError('Missing <target>');
+  if (!isTargetName(name)) {
+    throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${name}"; one of: ${targetNames.join(', ')}`, {
+      field: 'target',
+    });
+  }
+  return targets[name];
 }
 
 async function withTarget(
