@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Connection, connect } from './connect';
+import { diagram } from './diagram';
 import { ChatstoreError, isChatstoreError } from './errors';
 import { dryRunCommand, statusAllCommand, statusCommand, statusFolderCommand } from './inspect-commands';
 import { adopt } from './migrate/adopt';
@@ -28,6 +29,7 @@ Usage:
   chatstore status  --all | tatlock --dir D [--json] the same for every database, read-only
   chatstore adopt   <target> --db L [--json]         take over a database created without chatstore
   chatstore check [--json]                           schema modules and committed migrations agree
+  chatstore diagram <target> [--generation G]        Mermaid ER diagram of a generation's schema
   chatstore backfill agent [--db L] [--json]         copy chat_messages into chat_messages_v2, then validate
 
 A location L is postgres://…, pglite:<dir>, pglite:memory: or a SQLite file path. Without --db,
@@ -80,6 +82,10 @@ with the differences to the closest generation and writes nothing.`,
 Verifies, for every target, that each generation's schema module equals its committed
 snapshot, each generated migration equals what drizzle-kit derives from the snapshots, and
 hand-written migrations match their recorded checksums. Exits 1 naming each difference.`,
+  diagram: `Usage: chatstore diagram <target> [--generation G]
+
+Prints a Mermaid erDiagram of the generation's schema module (default: the latest): every
+table with its key columns (PK, FK, UK) and every foreign key.`,
   backfill: `Usage: chatstore backfill agent [--db L] [--json]
 
 Copies chat_messages into chat_messages_v2 (seed 003's move to structured messages) in
@@ -125,6 +131,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         'allow-data-loss': { type: 'boolean', default: false },
         'discard-data': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
+        generation: { type: 'string' },
         root: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -194,6 +201,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           return await statusFolderCommand(values.dir, io, json);
         }
         return await statusCommand(targetArg(positionals), values.db, io, json);
+      case 'diagram':
+        io.out(diagram(targetArg(positionals), values.generation).trimEnd());
+        return exitCodes.ok;
       case 'backfill': {
         if (positionals[0] !== 'agent')
           throw new UsageError('backfill exists for the agent target only: backfill agent');
