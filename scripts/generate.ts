@@ -173,7 +173,7 @@ async function generateAll(): Promise<void> {
           canonical(await snapshotOf(target, generation.schema));
       if (!unchanged) {
         throw new GenerateError(
-          `drizzle-kit wrote no migration for ${target.name} ${generation.name}, but ${generation.file} differs from the last snapshot; see drizzle-kit's message above`,
+          `drizzle-kit wrote no migration for ${target.name} ${generation.name}, but ${generation.file} differs from the last snapshot; see drizzle-kit's message above. If it needed to ask whether a table or column was renamed, write the generation by hand: npm run db:generate -- --by-hand ${target.name} ${generation.name} <step>`,
         );
       }
       // No schema change (a version kept aligned): a marker migration records the generation.
