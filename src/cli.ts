@@ -81,7 +81,11 @@ with the differences to the closest generation and writes nothing.`,
 
 Verifies, for every target, that each generation's schema module equals its committed
 snapshot, each generated migration equals what drizzle-kit derives from the snapshots, and
-hand-written migrations match their recorded checksums. Exits 1 naming each difference.`,
+hand-written migrations match their recorded checksums (drizzle/<target>.chatstore.json). Lints
+every migration (drop-table, drop-column, type-change, set-not-null, index-not-concurrent,
+fk-not-valid, rename, sqlite-rebuild); a finding must be acknowledged by a
+\`-- chatstore-lint allow <rule>: <why>\` comment or in the bookkeeping file. Exits 1 naming each
+difference and each unacknowledged finding.`,
   diagram: `Usage: chatstore diagram <target> [--generation G]
 
 Prints a Mermaid erDiagram of the generation's schema module (default: the latest): every
