@@ -16,6 +16,7 @@ type OptionName =
   | 'discard-data'
   | 'dry-run'
   | 'backup-dir'
+  | 'generation'
   | 'root';
 
 const optionTypes = {
@@ -23,6 +24,7 @@ const optionTypes = {
   to: { type: 'string' },
   dir: { type: 'string' },
   'backup-dir': { type: 'string' },
+  generation: { type: 'string' },
   root: { type: 'string' },
   json: { type: 'boolean' },
   all: { type: 'boolean' },
@@ -38,9 +40,10 @@ export const verbs = {
     options: ['db', 'to', 'dir', 'json', 'all', 'allow-data-loss', 'discard-data', 'dry-run', 'backup-dir'],
     positionals: 1,
   },
-  status: { options: ['db', 'json'], positionals: 1 },
+  status: { options: ['db', 'json', 'all', 'dir'], positionals: 1 },
   adopt: { options: ['db', 'json'], positionals: 1 },
   check: { options: ['json', 'root'], positionals: 0 },
+  diagram: { options: ['generation'], positionals: 1 },
   backfill: { options: ['db', 'json'], positionals: 1 },
 } as const satisfies Record<string, { options: readonly OptionName[]; positionals: number }>;
 
@@ -51,6 +54,7 @@ export interface Options {
   to?: string;
   dir?: string;
   'backup-dir'?: string;
+  generation?: string;
   root?: string;
   json: boolean;
   all: boolean;
@@ -119,7 +123,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     'discard-data': values['discard-data'] === true,
     'dry-run': values['dry-run'] === true,
   };
-  for (const name of ['db', 'to', 'dir', 'backup-dir', 'root'] as const) {
+  for (const name of ['db', 'to', 'dir', 'backup-dir', 'generation', 'root'] as const) {
     const value = values[name];
     if (typeof value === 'string') {
       if (value.trim() === '') throw usage(`--${name} needs a value`, first);
@@ -131,6 +135,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     throw usage(`Unexpected argument(s): ${positionals.slice(spec.positionals).join(' ')}`, first);
   }
   if (first === 'migrate') checkMigrate(options, positionals);
+  else if (first === 'status') checkStatus(options, positionals);
   else if (positionals.length < spec.positionals) throw usage('Missing <target>', first);
   if (first === 'adopt' && options.db === undefined)
     throw usage('adopt needs --db <location>: the database to take over', first);
@@ -156,10 +161,25 @@ function checkMigrate(options: Options, positionals: readonly string[]): void {
     return;
   }
   if (positionals.length === 0) throw usage('Missing <target>', 'migrate');
-  // The copy-based tatlock path alone has a dry run and backups so far.
+  // Backups are made by the copy-based tatlock path alone (decision 010).
   const tatlockFile = positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system';
-  if (!tatlockFile || options.to !== undefined) {
-    const extra = given(['dry-run', 'backup-dir']);
-    if (extra.length > 0) throw usage(`migrate ${positionals[0]} does not take ${extra.join(' ')}`, 'migrate');
+  if ((!tatlockFile || options.to !== undefined) && options['backup-dir'] !== undefined)
+    throw usage(`migrate ${positionals[0]} does not take --backup-dir`, 'migrate');
+}
+
+/** `status` has three forms too: one target, `--all`, or `tatlock --dir`. */
+function checkStatus(options: Options, positionals: readonly string[]): void {
+  if (options.all) {
+    const extra = [...(options.db === undefined ? [] : ['--db']), ...(options.dir === undefined ? [] : ['--dir'])];
+    if (extra.length > 0 || positionals.length > 0)
+      throw usage(`status --all takes no other arguments (got ${[...extra, ...positionals].join(' ')})`, 'status');
+    return;
   }
+  if (options.dir !== undefined || positionals[0] === 'tatlock') {
+    if (positionals[0] !== 'tatlock' || options.dir === undefined)
+      throw usage('--dir is for a Tatlock folder: status tatlock --dir <folder>', 'status');
+    if (options.db !== undefined) throw usage('status tatlock --dir does not take --db', 'status');
+    return;
+  }
+  if (positionals.length === 0) throw usage('Missing <target>', 'status');
 }

@@ -1,11 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type CommandLine, parseCommandLine, usage, type Verb, verbOf } from './cli-args';
-import { type Connection, type ConnectOptions, connect, redact } from './connect';
+import { type Connection, type ConnectOptions, connect } from './connect';
+import { diagram } from './diagram';
 import { ChatstoreError, type ErrorCode, isChatstoreError, toChatstoreError } from './errors';
+import { dryRunCommand, statusAllCommand, statusCommand, statusFolderCommand } from './inspect-commands';
 import { adopt } from './migrate/adopt';
-import { type MigrateResult, migrate, readStatus } from './migrate/engine';
-import { adoptTatlockFile, type FanOutResult, migrateTatlockFolder, upgradeFile } from './migrate/fan-out';
+import { type MigrateResult, migrate } from './migrate/engine';
+import {
+  adoptTatlockFile,
+  type FanOutResult,
+  migrateTatlockFolder,
+  type TatlockTarget,
+  upgradeFile,
+} from './migrate/fan-out';
 import { loadMigrations } from './migrate/migrations';
 import { findPackageRoot } from './paths';
 import { isTargetName, type Target, type TargetName, targetNames, targets } from './targets';
@@ -21,13 +29,15 @@ const help: Record<string, string> = {
 
 Usage:
   chatstore targets [--json]                         list targets, dialects, generations
-  chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
+  chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--dry-run] [--json]
   chatstore migrate --all [--json]                   every target's embedded database under ./data/
   chatstore migrate tatlock --dir D [--dry-run] [--backup-dir B] [--json]
                                                      a Tatlock folder: system.db, then every user file
-  chatstore status  <target> [--db L] [--json]       generation, applied, pending, checksum problems
+  chatstore status  <target> [--db L] [--json]       generation, applied, pending, drift, checksum problems
+  chatstore status  --all | tatlock --dir D [--json] the same for every database, read-only
   chatstore adopt   <target> --db L [--json]         take over a database created without chatstore
   chatstore check [--json]                           schema modules and committed migrations agree
+  chatstore diagram <target> [--generation G]        Mermaid ER diagram of a generation's schema
   chatstore backfill agent [--db L] [--json]         copy chat_messages into chat_messages_v2, then validate
   chatstore help [<command>]                         this text, or one command's
   chatstore --version
@@ -42,7 +52,7 @@ Run \`chatstore help <command>\` for one command.`,
   targets: `Usage: chatstore targets [--json]
 
 Lists every target with its dialect, seed and generations (oldest first).`,
-  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
+  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--dry-run] [--json]
        chatstore migrate --all [--json]
        chatstore migrate tatlock --dir <folder> [--dry-run] [--backup-dir B] [--json]
 
@@ -65,12 +75,20 @@ code 1.
 
 --discard-data reaches a generation that ships a discard path (e.g. letta v2: the seed's
 drop-and-recreate) by that path instead of the migrations that keep the data. It lists the
-rows it would delete and stops, unless --allow-data-loss is given too.`,
-  status: `Usage: chatstore status <target> [--db L] [--json]
+rows it would delete and stops, unless --allow-data-loss is given too.
 
-Shows the database's generation, applied and pending migrations, and applied migrations whose
-files changed or disappeared. Writes nothing and creates nothing: a database that does not exist
-is an error (DATABASE_NOT_FOUND). Exits 1 when there are such problems.`,
+--dry-run prints, per migration the run would apply, its SQL and lint findings, and changes
+nothing: no database, file or folder is created. Exits 1 when migrate would refuse.`,
+  status: `Usage: chatstore status <target> [--db L] [--json]
+       chatstore status --all [--json]
+       chatstore status tatlock --dir <folder> [--json]
+
+Shows the database's generation, applied and pending migrations, applied migrations whose
+files changed or disappeared, and drift: how its live schema differs from the schema of the
+generation its ledger records (compared as adopt compares). Writes nothing and creates
+nothing: a database that does not exist is reported, not made. Exits 1 when something is
+pending, drifted, changed on disk or not yet adopted. --all covers every target's embedded
+database under ./data/; tatlock --dir every database of a Tatlock folder.`,
   adopt: `Usage: chatstore adopt <target> --db L [--json]
 
 For a database created without chatstore (e.g. by the seed's SQL): compares its live schema
@@ -81,7 +99,15 @@ with the differences to the closest generation and writes nothing.`,
 
 Verifies, for every target, that each generation's schema module equals its committed
 snapshot, each generated migration equals what drizzle-kit derives from the snapshots, and
-hand-written migrations match their recorded checksums. Exits 1 naming each difference.`,
+hand-written migrations match their recorded checksums (drizzle/<target>.chatstore.json). Lints
+every migration (drop-table, drop-column, type-change, set-not-null, index-not-concurrent,
+fk-not-valid, rename, sqlite-rebuild); a finding must be acknowledged by a
+\`-- chatstore-lint allow <rule>: <why>\` comment or in the bookkeeping file. Exits 1 naming each
+difference and each unacknowledged finding.`,
+  diagram: `Usage: chatstore diagram <target> [--generation G]
+
+Prints a Mermaid erDiagram of the generation's schema module (default: the latest): every
+table with its key columns (PK, FK, UK) and every foreign key.`,
   backfill: `Usage: chatstore backfill agent [--db L] [--json]
 
 Copies chat_messages into chat_messages_v2 (seed 003's move to structured messages) in
@@ -159,6 +185,12 @@ async function run(
   io: Io,
 ): Promise<number> {
   const json = values.json;
+  // The read-only commands print their own output; with --json, through the one document shape.
+  const inspectIo = {
+    out: io.out,
+    err: io.err,
+    document: (data: { ok: boolean } & Record<string, unknown>) => io.out(document(command, data)),
+  };
   const print = <D extends { ok: boolean; error?: unknown }>(data: D, human: () => void) =>
     json ? io.out(document(command, data as D & Record<string, unknown>)) : human();
   const progress = io.progress && !json;
@@ -194,15 +226,22 @@ async function run(
       return problems.length === 0 ? exitCodes.ok : exitCodes.failure;
     }
     case 'migrate':
+      if (values['dry-run'] && values.all === false && values.dir === undefined && !isTatlockFile(positionals, values))
+        return await dryRunCommand(
+          targetArg(positionals),
+          { db: values.db, to: values.to, discardData: values['discard-data'] },
+          inspectIo,
+          json,
+        );
       if (values.all) return await migrateAll(io, json, progress);
       if (values.dir !== undefined || positionals[0] === 'tatlock')
         return await migrateFolder(positionals, values.dir, io, json, progress, {
           dryRun: values['dry-run'],
           ...(values['backup-dir'] === undefined ? {} : { backupDir: values['backup-dir'] }),
         });
-      if ((positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') && values.db && !values.to) {
+      if (isTatlockFile(positionals, values)) {
         // One file as `migrate tatlock --dir` does it: imported, reconciled, on a copy (decision 010).
-        const f = await upgradeFile(positionals[0], values.db, null, {
+        const f = await upgradeFile(positionals[0] as TatlockTarget, values.db as string, null, {
           dryRun: values['dry-run'],
           ...(values['backup-dir'] === undefined ? {} : { backupDir: values['backup-dir'] }),
         });
@@ -224,23 +263,12 @@ async function run(
         return result.ok ? exitCodes.ok : exitCodes.failure;
       });
     case 'status':
-      return await withTarget(positionals, values.db, { create: false }, async (name, conn) => {
-        const status = await readStatus(conn.client, loadMigrations(targets[name]));
-        const data = { ...status, location: redact(describe(conn)), pending: status.pending.map((m) => m.tag) };
-        print({ ok: status.problems.length === 0, ...data }, () => {
-          io.out(`${name} at ${data.location}`);
-          io.out(
-            `  generation: ${status.generation ?? (status.hasTables ? 'unmanaged (run adopt)' : 'empty')} (latest ${status.latest})`,
-          );
-          io.out(`  applied:    ${status.applied.map((r) => r.tag).join(', ') || '-'}`);
-          io.out(`  pending:    ${data.pending.join(', ') || '-'}`);
-          for (const p of status.problems)
-            io.err(
-              `  problem: ${p.kind === 'checksum' ? `${p.tag} changed on disk since it was applied` : `${p.tag} is applied but missing on disk`}`,
-            );
-        });
-        return status.problems.length === 0 ? exitCodes.ok : exitCodes.failure;
-      });
+      if (values.all) return await statusAllCommand(inspectIo, json);
+      if (values.dir !== undefined) return await statusFolderCommand(values.dir, inspectIo, json);
+      return await statusCommand(targetArg(positionals), values.db, inspectIo, json);
+    case 'diagram':
+      io.out(diagram(targetArg(positionals), values.generation).trimEnd());
+      return exitCodes.ok;
     case 'backfill': {
       if (positionals[0] !== 'agent') throw usage('backfill exists for the agent target only: backfill agent', command);
       return await withTarget(positionals, values.db, { create: false }, async (_name, conn) => {
@@ -289,6 +317,23 @@ async function run(
         return result.ok ? exitCodes.ok : exitCodes.failure;
       });
   }
+}
+
+/** `migrate tatlock-user|tatlock-system --db F` without `--to`: the fan-out's path for one file (decision 010). */
+function isTatlockFile(positionals: string[], values: { db?: string; to?: string }): boolean {
+  return (positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system') && !!values.db && !values.to;
+}
+
+/** The `<target>` argument, validated, without opening anything. */
+function targetArg(positionals: string[]): Target {
+  const [name] = positionals;
+  if (!name) throw usage('Missing <target>');
+  if (!isTargetName(name)) {
+    throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${name}"; one of: ${targetNames.join(', ')}`, {
+      field: 'target',
+    });
+  }
+  return targets[name];
 }
 
 async function loadCheck(): Promise<typeof import('./migrate/check')> {

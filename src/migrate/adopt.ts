@@ -23,7 +23,8 @@ export interface ExpectedSchema {
   facts: SchemaFacts;
 }
 
-async function withScratch<T>(dialect: Dialect, fn: (client: SqlClient) => Promise<T>): Promise<T> {
+/** Runs `fn` on an empty in-memory database of the dialect (PGlite or SQLite `:memory:`). */
+export async function withScratch<T>(dialect: Dialect, fn: (client: SqlClient) => Promise<T>): Promise<T> {
   const scratch = await connectRaw(dialect === 'postgresql' ? 'pglite:memory:' : ':memory:');
   try {
     return await fn(scratch.client);
@@ -69,7 +70,7 @@ async function buildExpectedSchemas(set: MigrationSet): Promise<ExpectedSchema[]
  * `vector`) add functions and types, not tables or columns, and do not block adoption; a
  * missing extension still does.
  */
-function blocking(differences: SchemaDifference[]): SchemaDifference[] {
+export function blocking(differences: SchemaDifference[]): SchemaDifference[] {
   return differences.filter((d) => !(d.key.startsWith('extension ') && d.expected === undefined));
 }
 

@@ -8,13 +8,9 @@ import {
 } from 'drizzle-kit/api';
 import { packageRoot } from '../paths';
 import type { Target } from '../targets';
-import { generationOfTag, readJournal, sha256 } from './migrations';
-
-/**
- * Hand-written files (custom migrations, down migrations) are pinned by checksum in this file,
- * since drizzle-kit cannot regenerate them. `npm run db:generate` records new ones.
- */
-export const checksumsFile = 'meta/chatstore-checksums.json';
+import { bookkeepingFile, legacyChecksumsFile, readBookkeeping } from './bookkeeping';
+import { formatFinding, lintSet, staleAcknowledgements } from './lint';
+import { generationOfTag, loadMigrations, readJournal, sha256 } from './migrations';
 
 export interface CheckProblem {
   target: string;
@@ -75,9 +71,9 @@ export function snapshotFile(dir: string, idx: number): string {
   return path.join(dir, 'meta', `${String(idx).padStart(4, '0')}_snapshot.json`);
 }
 
+/** Hand-written files pinned by sha256, from the target's bookkeeping file (decision 012). */
 export function readChecksums(dir: string): Record<string, string> {
-  const file = path.join(dir, checksumsFile);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  return readBookkeeping(dir).checksums;
 }
 
 /** Files whose content drizzle-kit cannot regenerate: custom migrations and down migrations. */
@@ -152,12 +148,45 @@ export async function checkTarget(target: Target, root = packageRoot): Promise<C
       );
     }
   }
+  if (existsSync(legacyChecksumsFile(dir))) {
+    report(
+      `${path.relative(root, legacyChecksumsFile(dir))} is inside drizzle-kit's meta folder, where drizzle-kit cannot read its snapshots; run \`npm run db:generate\` to move it to ${path.relative(root, bookkeepingFile(dir))}`,
+    );
+  }
   const checksums = readChecksums(dir);
   for (const file of handWrittenFiles(target, dir)) {
     const full = path.join(dir, file);
     if (!existsSync(full)) report(`${file} is missing`);
-    else if (!checksums[file]) report(`${file} is not recorded in ${checksumsFile}; run \`npm run db:generate\``);
+    else if (!checksums[file])
+      report(`${file} is not recorded in ${path.relative(root, bookkeepingFile(dir))}; run \`npm run db:generate\``);
     else if (checksums[file] !== sha256(readFileSync(full, 'utf8'))) report(`${file} was edited after it was recorded`);
   }
+  for (const message of lintProblems(target, root)) report(message);
   return problems;
+}
+
+/**
+ * Lint findings no migration acknowledges, and acknowledgements that match nothing. A finding is
+ * acknowledged by `-- chatstore-lint allow <rule>: <why>` in a hand-written migration, or, for a
+ * generated or released one, in `acknowledged` of the target's bookkeeping file (decision 012).
+ */
+function lintProblems(target: Target, root: string): string[] {
+  let set: ReturnType<typeof loadMigrations>;
+  try {
+    set = loadMigrations(target, root);
+  } catch {
+    return []; // the journal problems above already say what is wrong
+  }
+  const bookkeeping = readBookkeeping(set.dir);
+  const findings = lintSet(set, bookkeeping);
+  const where = path.relative(root, bookkeepingFile(set.dir));
+  return [
+    ...findings
+      .filter((f) => f.acknowledged === undefined)
+      .map(
+        (f) =>
+          `lint ${formatFinding(f)}\n  If intended, acknowledge it: \`-- chatstore-lint allow ${f.rule}: <why>\` in a new hand-written migration, or "acknowledged": { "${f.tag}.sql": { "${f.rule}": "<why>" } } in ${where}`,
+      ),
+    ...staleAcknowledgements(set, findings, bookkeeping).map((s) => `lint: ${s}`),
+  ];
 }

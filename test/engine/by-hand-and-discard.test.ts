@@ -32,6 +32,10 @@ function lettaCopy() {
   const root = mkdtempSync(path.join(tmpdir(), 'chatstore-byhand-'));
   roots.push(root);
   cpSync(path.join(packageRoot, 'drizzle', 'letta'), path.join(root, 'drizzle', 'letta'), { recursive: true });
+  copyFileSync(
+    path.join(packageRoot, 'drizzle', 'letta.chatstore.json'),
+    path.join(root, 'drizzle', 'letta.chatstore.json'),
+  );
   return { root, dir: path.join(root, 'drizzle', 'letta') };
 }
 

@@ -63,6 +63,15 @@ describe('chatstore check', () => {
     expect(problems.map((p) => p.message)).toEqual(['down/phase3.sql was edited after it was recorded']);
   });
 
+  it("reports checksums kept inside drizzle-kit's meta folder, where drizzle-kit cannot read its snapshots", async () => {
+    const root = copyOfMigrations();
+    writeFileSync(path.join(root, 'drizzle/todo/meta/chatstore-checksums.json'), '{}');
+    const problems = await checkTarget(targets.todo, root);
+    expect(problems.map((p) => p.message)).toEqual([
+      expect.stringContaining("drizzle/todo/meta/chatstore-checksums.json is inside drizzle-kit's meta folder"),
+    ]);
+  });
+
   it('fails when a snapshot is missing', async () => {
     const root = copyOfMigrations();
     unlinkSync(path.join(root, 'drizzle/todo/meta/0001_snapshot.json'));

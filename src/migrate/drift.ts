@@ -1,0 +1,191 @@
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { connectRaw, defaultLocation, type Location, parseLocation, redact, type SqlClient } from '../connect';
+import { sqliteClient } from '../connect/sql-client';
+import { ChatstoreError } from '../errors';
+import type { Target } from '../targets';
+import { blocking, expectedSchemas, withScratch } from './adopt';
+import { migrate, readStatus, type Status } from './engine';
+import { diffSchemas, formatDifferences, introspect, type SchemaDifference } from './introspect';
+import type { MigrationSet } from './migrations';
+
+/**
+ * Read-only inspection for `status` and `migrate --dry-run`: opens a database without creating
+ * anything (a missing file, folder or PGlite directory is reported as missing, not made), and
+ * compares a managed database's live schema with the schema its ledger says it has (decision 012).
+ */
+
+/** The location a command uses: `--db`, else DATABASE_URL for PostgreSQL targets, else the embedded default. */
+export function resolveLocation(target: Target, db?: string): string {
+  return (
+    db ??
+    (target.dialect === 'postgresql' ? process.env.DATABASE_URL || undefined : undefined) ??
+    defaultLocation(target.name, target.dialect, 'data', target.embeddedFile)
+  );
+}
+
+export interface ReadOnlyDatabase {
+  client: SqlClient;
+  close(): Promise<void>;
+}
+
+/** Whether a database is there to read: a server always is; a file or PGlite directory may not be. */
+function present(location: Location): boolean {
+  if (location.kind === 'sqlite') return location.file === ':memory:' || existsSync(location.file);
+  if (location.kind === 'pglite') return location.dir === null || existsSync(path.join(location.dir, 'PG_VERSION'));
+  return true;
+}
+
+/**
+ * Opens a target's database for reading, or returns null when it does not exist yet. SQLite files
+ * open read-only; PGlite opens only an initialised directory; a server database is only queried.
+ */
+export async function openReadOnly(target: Target, location: string): Promise<ReadOnlyDatabase | null> {
+  const parsed = parseLocation(location);
+  if (parsed.dialect !== target.dialect) {
+    throw new ChatstoreError(
+      'DIALECT_MISMATCH',
+      `Target ${target.name} is ${target.dialect}, but "${redact(location)}" is a ${parsed.dialect} location`,
+      { field: 'location' },
+    );
+  }
+  if (!present(parsed)) return null;
+  if (parsed.kind === 'sqlite' && parsed.file !== ':memory:') {
+    // A read-only connection to a WAL database creates its -wal and -shm files and cannot
+    // remove them on close; remove the ones it created, so reading leaves the folder as it was.
+    const sidecars = ['-wal', '-shm'].map((s) => `${parsed.file}${s}`).filter((f) => !existsSync(f));
+    const db = new Database(parsed.file, { readonly: true, fileMustExist: true });
+    return {
+      client: sqliteClient(db),
+      close: async () => {
+        db.close();
+        for (const file of sidecars) rmSync(file, { force: true });
+      },
+    };
+  }
+  const conn = await connectRaw(location);
+  return { client: conn.client, close: () => conn.close() };
+}
+
+/**
+ * How a managed database's live schema differs from the schema after the migrations its ledger
+ * records, built on a scratch database and compared as `adopt` compares (extensions the database
+ * has beyond its migrations do not count). Null when there is nothing to compare against: no
+ * ledger, or applied files that changed on disk.
+ *
+ * @example
+ * const drift = await driftOf(conn.client, set, await readStatus(conn.client, set));
+ * if (drift?.length) console.log(formatDifferences(drift));
+ */
+export async function driftOf(
+  client: SqlClient,
+  set: MigrationSet,
+  status: Status,
+): Promise<SchemaDifference[] | null> {
+  if (!status.managed || status.problems.length > 0) return null;
+  const appliedTags = new Set(status.applied.map((row) => row.tag));
+  const applied = set.migrations.filter((m) => appliedTags.has(m.tag));
+  const last = applied.at(-1);
+  if (!last) return null;
+  const expected =
+    applied.length === last.index + 1
+      ? (await expectedSchemas(set))[last.index]?.facts
+      : // A migration merged late is pending behind applied ones: build exactly what was applied.
+        await withScratch(set.target.dialect, async (scratch) => {
+          const subset = { ...set, migrations: applied.map((m, index) => ({ ...m, index })) };
+          const result = await migrate(scratch, subset);
+          if (!result.ok) throw new Error(`Scratch build of ${set.target.name} failed: ${result.error?.message}`);
+          return introspect(scratch);
+        });
+  if (!expected) return null;
+  return blocking(diffSchemas(expected, await introspect(client)));
+}
+
+/** What `chatstore status` reports for one database. */
+export interface StatusReport {
+  target: string;
+  location: string;
+  /** False when the file, folder or PGlite directory does not exist (nothing was created). */
+  exists: boolean;
+  generation: string | null;
+  latest: string;
+  managed: boolean;
+  needsAdopt: boolean;
+  applied: string[];
+  pending: string[];
+  problems: Status['problems'];
+  /** Differences between the live schema and the recorded generation's; null when not compared. */
+  drift: SchemaDifference[] | null;
+  /** Nothing pending, nothing drifted, no changed files, no adoption needed. */
+  ok: boolean;
+}
+
+/**
+ * Reads a database's status and drift without writing anything.
+ *
+ * @example const report = await inspectDatabase(targets.todo, loadMigrations(targets.todo), 'pglite:./data/todo');
+ */
+export async function inspectDatabase(target: Target, set: MigrationSet, location: string): Promise<StatusReport> {
+  const shown = redact(location);
+  const db = await openReadOnly(target, location);
+  if (!db) {
+    return {
+      target: target.name,
+      location: shown,
+      exists: false,
+      generation: null,
+      latest: target.generations.at(-1)?.name ?? '',
+      managed: false,
+      needsAdopt: false,
+      applied: [],
+      pending: set.migrations.map((m) => m.tag),
+      problems: [],
+      drift: null,
+      ok: false,
+    };
+  }
+  try {
+    const status = await readStatus(db.client, set);
+    const drift = await driftOf(db.client, set, status);
+    return {
+      target: target.name,
+      location: shown,
+      exists: true,
+      generation: status.generation,
+      latest: status.latest,
+      managed: status.managed,
+      needsAdopt: status.needsAdopt,
+      applied: status.applied.map((r) => r.tag),
+      pending: status.pending.map((m) => m.tag),
+      problems: status.problems,
+      drift,
+      ok: status.pending.length === 0 && status.problems.length === 0 && !status.needsAdopt && !drift?.length,
+    };
+  } finally {
+    await db.close();
+  }
+}
+
+/** The human form of a report: lines for stdout and for stderr. */
+export function formatStatusReport(report: StatusReport): { out: string[]; err: string[] } {
+  const out = [`${report.target} at ${report.location}`];
+  const err: string[] = [];
+  const generation = !report.exists
+    ? 'none: no database there yet (migrate creates it)'
+    : (report.generation ?? (report.needsAdopt ? 'unmanaged (run adopt)' : 'empty'));
+  out.push(`  generation: ${generation} (latest ${report.latest})`);
+  out.push(`  applied:    ${report.applied.join(', ') || '-'}`);
+  out.push(`  pending:    ${report.pending.join(', ') || '-'}`);
+  if (report.drift === null) out.push(`  drift:      ${report.managed ? 'not compared (applied files changed)' : '-'}`);
+  else if (report.drift.length === 0) out.push("  drift:      none (the live schema is the recorded generation's)");
+  else {
+    err.push(`  drift:      ${report.drift.length} difference(s) from the schema after ${report.applied.at(-1)}:`);
+    err.push(formatDifferences(report.drift));
+  }
+  for (const p of report.problems)
+    err.push(
+      `  problem: ${p.kind === 'checksum' ? `${p.tag} changed on disk since it was applied` : `${p.tag} is applied but missing on disk`}`,
+    );
+  return { out, err };
+}
