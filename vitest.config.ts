@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // PGlite takes seconds to start; suites share one per file.
-    testTimeout: 60_000,
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     // Two cores: more workers only contend.
     maxWorkers: 2,

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { redact } from './connect';
+import { ChatstoreError } from './errors';
 import { formatStatusReport, inspectDatabase, resolveLocation, type StatusReport } from './migrate/drift';
 import { formatPlan, planMigration } from './migrate/dry-run';
 import { loadMigrations, type MigrationSet } from './migrate/migrations';
@@ -42,6 +43,13 @@ function printReports(io: CommandIo, json: boolean, reports: StatusReport[], sin
 /** `status <target> [--db L]`: exit 1 when something is pending, drifted, changed on disk, or unadopted. */
 export async function statusCommand(target: Target, db: string | undefined, io: CommandIo, json: boolean) {
   const report = await inspectDatabase(target, loadMigrations(target), resolveLocation(target, db));
+  // One named database that is not there is an error; --all and --dir list missing ones instead.
+  if (!report.exists)
+    throw new ChatstoreError(
+      'DATABASE_NOT_FOUND',
+      `No ${target.name} database at ${report.location}: nothing to report (chatstore migrate ${target.name} creates it)`,
+      { field: 'location' },
+    );
   return printReports(io, json, [report], true);
 }
 

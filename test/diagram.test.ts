@@ -30,7 +30,7 @@ describe('chatstore diagram', () => {
     expect(diagram(targets.todo, 'phase2')).not.toContain('conversations');
     const out: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), progress: false };
-    expect(await main(['diagram', 'todo', '--generation', 'phase9'], io)).toBe(1);
+    expect(await main(['diagram', 'todo', '--generation', 'phase9'], io)).toBe(2);
     expect(out.join('\n')).toContain('Unknown generation "phase9" for todo');
   });
 });

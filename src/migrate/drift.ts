@@ -112,7 +112,8 @@ export interface StatusReport {
   latest: string;
   managed: boolean;
   needsAdopt: boolean;
-  applied: string[];
+  /** Applied migrations, oldest first, `appliedAt` in ISO 8601. */
+  applied: { tag: string; appliedAt: string }[];
   pending: string[];
   problems: Status['problems'];
   /** Differences between the live schema and the recorded generation's; null when not compared. */
@@ -156,7 +157,7 @@ export async function inspectDatabase(target: Target, set: MigrationSet, locatio
       latest: status.latest,
       managed: status.managed,
       needsAdopt: status.needsAdopt,
-      applied: status.applied.map((r) => r.tag),
+      applied: status.applied.map((r) => ({ tag: r.tag, appliedAt: r.appliedAt })),
       pending: status.pending.map((m) => m.tag),
       problems: status.problems,
       drift,
@@ -175,12 +176,12 @@ export function formatStatusReport(report: StatusReport): { out: string[]; err: 
     ? 'none: no database there yet (migrate creates it)'
     : (report.generation ?? (report.needsAdopt ? 'unmanaged (run adopt)' : 'empty'));
   out.push(`  generation: ${generation} (latest ${report.latest})`);
-  out.push(`  applied:    ${report.applied.join(', ') || '-'}`);
+  out.push(`  applied:    ${report.applied.map((r) => r.tag).join(', ') || '-'}`);
   out.push(`  pending:    ${report.pending.join(', ') || '-'}`);
   if (report.drift === null) out.push(`  drift:      ${report.managed ? 'not compared (applied files changed)' : '-'}`);
   else if (report.drift.length === 0) out.push("  drift:      none (the live schema is the recorded generation's)");
   else {
-    err.push(`  drift:      ${report.drift.length} difference(s) from the schema after ${report.applied.at(-1)}:`);
+    err.push(`  drift:      ${report.drift.length} difference(s) from the schema after ${report.applied.at(-1)?.tag}:`);
     err.push(formatDifferences(report.drift));
   }
   for (const p of report.problems)

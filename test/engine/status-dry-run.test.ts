@@ -64,7 +64,7 @@ describe('chatstore status: drift', () => {
     const missing = path.join(root, 'nowhere', 'letta.db');
     const none = await run('status', 'letta', '--db', missing);
     expect(none.code).toBe(1);
-    expect(none.out).toContain('no database there yet');
+    expect(none.err).toContain('[DATABASE_NOT_FOUND]');
     expect(existsSync(path.dirname(missing))).toBe(false);
   });
 
@@ -88,7 +88,11 @@ describe('chatstore status: drift', () => {
     const before = snapshotOfFolder(dir);
     const status = await run('status', 'tatlock', '--dir', dir, '--json');
     expect(status.code).toBe(1);
-    const reports = JSON.parse(status.out) as { target: string; ok: boolean; generation: string | null }[];
+    const { command, databases: reports } = JSON.parse(status.out) as {
+      command: string;
+      databases: { target: string; ok: boolean; generation: string | null }[];
+    };
+    expect(command).toBe('status');
     expect(reports.map((r) => [r.target, r.generation, r.ok])).toEqual([
       ['tatlock-system', '0.3.20', true],
       ['tatlock-user', null, false],
