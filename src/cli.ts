@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Connection, connect, redact } from './connect';
+import { type Connection, type ConnectOptions, connect, redact, scrub } from './connect';
 import { ChatstoreError, isChatstoreError } from './errors';
 import { adopt } from './migrate/adopt';
 import { checkTarget } from './migrate/check';
@@ -30,13 +30,15 @@ Usage:
 
 A location L is postgres://…, pglite:<dir>, pglite:memory: or a SQLite file path. Without --db,
 PostgreSQL targets use DATABASE_URL when set, otherwise the embedded default under ./data/.
+An embedded database is one process's at a time: --wait S waits up to S seconds (default 60;
+0 = fail at once) for a process that holds it, then exits 1 with [LOCKED] naming its pid.
 Exit codes: 0 success, 1 failure (the message says what to do), 2 usage.
 Run \`chatstore <command> --help\` for one command.`,
   targets: `Usage: chatstore targets [--json]
 
 Lists every target with its dialect, seed and generations (oldest first).`,
-  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--json]
-       chatstore migrate --all [--json]
+  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--wait S] [--json]
+       chatstore migrate --all [--wait S] [--json]
        chatstore migrate tatlock --dir <folder> [--json]
 
 Applies pending migrations, each in its own transaction, up to generation G (default: latest).
@@ -53,12 +55,17 @@ does not stop the others and makes the exit code 1.
 
 --discard-data reaches a generation that ships a discard path (e.g. letta v2: the seed's
 drop-and-recreate) by that path instead of the migrations that keep the data. It lists the
-rows it would delete and stops, unless --allow-data-loss is given too.`,
-  status: `Usage: chatstore status <target> [--db L] [--json]
+rows it would delete and stops, unless --allow-data-loss is given too.
+
+--wait S: how long to wait for another process that holds an embedded database (a PGlite
+directory, for as long as it has it open; a SQLite file, while it migrates). Default 60 s;
+0 fails at once. Past it: exit 1, [LOCKED], naming the holder's pid. Concurrent migrators
+therefore run one after another: the first applies, the others find nothing pending.`,
+  status: `Usage: chatstore status <target> [--db L] [--wait S] [--json]
 
 Shows the database's generation, applied and pending migrations, and applied migrations whose
 files changed or disappeared. Writes nothing. Exits 1 when there are such problems.`,
-  adopt: `Usage: chatstore adopt <target> --db L [--json]
+  adopt: `Usage: chatstore adopt <target> --db L [--wait S] [--json]
 
 For a database created without chatstore (e.g. by the seed's SQL): compares its live schema
 (tables, columns, types, nullability, defaults, keys, indexes, checks) with each generation
@@ -95,8 +102,16 @@ const defaultIo: Io = {
  *
  * @example process.exitCode = await main(['status', 'todo', '--json']);
  */
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: string[], given: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
+  // Every line, --json included, is scrubbed of the secrets of the locations in play: a driver
+  // or an error message can echo a password outside any code that knows to redact it.
+  const locations = [...locationsIn(rest), process.env.DATABASE_URL];
+  const io: Io = {
+    ...given,
+    out: (line) => given.out(scrub(line, ...locations)),
+    err: (line) => given.err(scrub(line, ...locations)),
+  };
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.out(help.main ?? '');
@@ -108,6 +123,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       options: {
         db: { type: 'string' },
         to: { type: 'string' },
+        wait: { type: 'string' },
         dir: { type: 'string' },
         json: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
@@ -126,6 +142,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     const json = values.json;
     const print = (data: unknown, human: () => void) => (json ? io.out(JSON.stringify(data, null, 2)) : human());
     const progress = io.progress && !json;
+    const open = connectOptions(values.wait, json ? undefined : io);
     switch (command) {
       case 'targets': {
         const list = targetNames.map((name) => {
@@ -156,10 +173,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return problems.length === 0 ? exitCodes.ok : exitCodes.failure;
       }
       case 'migrate':
-        if (values.all) return await migrateAll(io, json, progress);
+        if (values.all) return await migrateAll(io, json, progress, open);
         if (values.dir !== undefined || positionals[0] === 'tatlock')
           return await migrateFolder(positionals, values.dir, io, json, progress);
-        return await withTarget(positionals, values.db, async (name, conn) => {
+        return await withTarget(positionals, values.db, open, async (name, conn) => {
           const result = await migrate(conn.client, loadMigrations(targets[name]), {
             to: values.to,
             allowDataLoss: values['allow-data-loss'],
@@ -170,7 +187,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
           return result.ok ? exitCodes.ok : exitCodes.failure;
         });
       case 'status':
-        return await withTarget(positionals, values.db, async (name, conn) => {
+        return await withTarget(positionals, values.db, open, async (name, conn) => {
           const status = await readStatus(conn.client, loadMigrations(targets[name]));
           const data = { ...status, location: redact(describe(conn)), pending: status.pending.map((m) => m.tag) };
           print(data, () => {
@@ -190,7 +207,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       case 'backfill': {
         if (positionals[0] !== 'agent')
           throw new UsageError('backfill exists for the agent target only: backfill agent');
-        return await withTarget(positionals, values.db, async (_name, conn) => {
+        return await withTarget(positionals, values.db, open, async (_name, conn) => {
           const { runBackfill } = await import('./repositories/agent/backfill');
           const bar = progress ? progressBar('backfill agent') : undefined;
           const agent = conn as unknown as Connection<'agent'>;
@@ -213,7 +230,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
       case 'adopt':
         if (!values.db) throw new UsageError('adopt needs --db <location>: the database to take over');
-        return await withTarget(positionals, values.db, async (name, conn) => {
+        return await withTarget(positionals, values.db, open, async (name, conn) => {
           const result = await adopt(conn.client, loadMigrations(targets[name]));
           print(result, () => {
             if (result.ok)
@@ -241,9 +258,36 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
 }
 
+/** The values of `--db` in raw arguments, before parsing (which may fail). */
+function locationsIn(args: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const [i, arg] of args.entries()) {
+    if (arg === '--db' && args[i + 1] !== undefined) found.push(args[i + 1] as string);
+    else if (arg.startsWith('--db=')) found.push(arg.slice('--db='.length));
+  }
+  return found;
+}
+
+/** The CLI waits this long for an embedded database another process holds (decision 015). */
+export const defaultWaitSeconds = 60;
+
+function connectOptions(wait: string | undefined, io: Io | undefined): ConnectOptions {
+  const seconds = wait === undefined ? defaultWaitSeconds : Number(wait);
+  if (wait !== undefined && (wait.trim() === '' || !Number.isFinite(seconds) || seconds < 0))
+    throw new UsageError(`--wait takes a number of seconds (0 = fail at once), not "${wait}"`);
+  return {
+    lockTimeoutMs: Math.round(seconds * 1000),
+    onLockWait: ({ pid }) =>
+      io?.err(
+        `waiting up to ${seconds} s for ${pid === null ? 'another process' : `process ${pid}`}, which has the database open (--wait to change)`,
+      ),
+  };
+}
+
 async function withTarget(
   positionals: string[],
   db: string | undefined,
+  options: ConnectOptions,
   fn: (name: TargetName, conn: Connection) => Promise<number>,
 ): Promise<number> {
   const [name] = positionals;
@@ -254,7 +298,7 @@ async function withTarget(
     });
   }
   const location = db ?? (targets[name].dialect === 'postgresql' ? process.env.DATABASE_URL || undefined : undefined);
-  const conn = await connect(name, location);
+  const conn = await connect(name, location, options);
   try {
     return await fn(name, conn as Connection);
   } finally {
@@ -323,7 +367,7 @@ interface AllRow {
   data: unknown;
 }
 
-async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<number> {
+async function migrateAll(io: Io, json: boolean, progress: boolean, options: ConnectOptions): Promise<number> {
   const rows: AllRow[] = [];
   const done = new Set<string>();
   for (const name of targetNames) {
@@ -342,7 +386,7 @@ async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<num
       }
       continue;
     }
-    const conn = await connect(name);
+    const conn = await connect(name, undefined, options);
     try {
       const result = await migrate(conn.client, loadMigrations(targets[name]), {
         onProgress: progress ? progressBar(`migrate ${name}`) : undefined,

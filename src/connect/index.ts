@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -8,12 +8,14 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { ChatstoreError } from '../errors';
+import { ChatstoreError, toChatstoreError } from '../errors';
 import { type Target, type TargetName, targets } from '../targets';
-import { defaultLocation, type Location, parseLocation, redact } from './location';
+import { defaultLocation, type Location, parseLocation, redact, scrub } from './location';
+import { acquireLock, defaultLockTimeoutMs, type LockHolder, lockFileOf } from './lock';
 import { pgliteClient, postgresClient, type SqlClient, sqliteClient } from './sql-client';
 
-export { defaultLocation, type Location, parseLocation, redact } from './location';
+export { defaultLocation, type Location, parseLocation, redact, scrub } from './location';
+export { type LockHolder, lockFileOf } from './lock';
 export type { Row, SqlClient } from './sql-client';
 
 type Targets = typeof targets;
@@ -48,6 +50,15 @@ export interface ConnectOptions {
   dataDir?: string;
   /** postgres.js pool size. Default 10. */
   maxConnections?: number;
+  /**
+   * How long to wait, in ms, for another process that holds an embedded database: a PGlite
+   * directory (locked for a connection's life), a SQLite file's migration lock, and SQLite's
+   * busy timeout for writers. Past it: `ChatstoreError` `LOCKED`, naming the holder's pid.
+   * 0 fails at once. Default 5000.
+   */
+  lockTimeoutMs?: number;
+  /** Called once when a PGlite directory is held by another process and the wait begins. */
+  onLockWait?: (holder: LockHolder) => void;
 }
 
 /**
@@ -141,9 +152,9 @@ async function openLocation(
     case 'postgres':
       return openPostgres(location.url, schema, options);
     case 'pglite':
-      return openPglite(location.dir, schema);
+      return openPglite(location.dir, schema, options);
     case 'sqlite':
-      return openSqlite(location.file, schema);
+      return openSqlite(location.file, schema, options);
   }
 }
 
@@ -174,12 +185,43 @@ async function openPostgres(url: string, schema: Record<string, unknown>, option
   };
 }
 
-async function openPglite(dir: string | null, schema: Record<string, unknown>): Promise<Opened> {
-  if (dir !== null) ensureDirectory(dir);
+async function openPglite(
+  dir: string | null,
+  schema: Record<string, unknown>,
+  options: ConnectOptions,
+): Promise<Opened> {
+  if (dir === null) return startPglite(null, schema, () => {});
+  // PGlite is single-process: a second process on the directory corrupts it. The lock comes
+  // first and lives as long as the connection (decision 015).
+  ensureDirectory(path.dirname(dir));
+  const lock = await acquireLock(lockFileOf(dir), {
+    what: `PGlite database ${dir}`,
+    timeoutMs: options.lockTimeoutMs,
+    onWait: options.onLockWait,
+    hint: 'wait longer (lockTimeoutMs in connect, --wait <seconds> on the CLI); processes share a PGlite database through a PostgreSQL server or @electric-sql/pglite-socket',
+  });
+  try {
+    ensureDirectory(dir);
+    return await startPglite(dir, schema, () => lock.release());
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startPglite(dir: string | null, schema: Record<string, unknown>, release: () => void): Promise<Opened> {
   let pg: PGlite;
   try {
     pg = await PGlite.create(dir ?? 'memory://', { extensions: { vector } });
   } catch (error) {
+    // An existing cluster (PG_VERSION present) that will not start is damaged, not unwritable.
+    if (dir !== null && existsSync(path.join(dir, 'PG_VERSION'))) {
+      throw new ChatstoreError(
+        'CORRUPT_DATABASE',
+        `PGlite cannot start on "${dir}", which holds a damaged database (${(error as Error).message}). Restore the folder from a backup, or move it away to start empty.`,
+        { cause: error, field: 'location' },
+      );
+    }
     throw new ChatstoreError('UNWRITABLE_PATH', `Cannot open PGlite at "${dir}": ${(error as Error).message}`, {
       cause: error,
       field: 'location',
@@ -189,20 +231,43 @@ async function openPglite(dir: string | null, schema: Record<string, unknown>): 
     db: drizzlePglite({ client: pg, schema }),
     client: pgliteClient(pg),
     driver: 'pglite',
-    close: () => pg.close(),
+    close: async () => {
+      try {
+        await pg.close();
+      } finally {
+        release();
+      }
+    },
   };
 }
 
-async function openSqlite(file: string, schema: Record<string, unknown>): Promise<Opened> {
+async function openSqlite(file: string, schema: Record<string, unknown>, options: ConnectOptions): Promise<Opened> {
   if (file !== ':memory:') ensureDirectory(path.dirname(file));
+  const lockTimeoutMs = options.lockTimeoutMs ?? defaultLockTimeoutMs;
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(file);
+    sqlite = new Database(file, { timeout: lockTimeoutMs });
+  } catch (error) {
+    throw new ChatstoreError('UNWRITABLE_PATH', `Cannot open SQLite file "${file}": ${(error as Error).message}`, {
+      cause: error,
+      field: 'location',
+    });
+  }
+  try {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
   } catch (error) {
+    sqlite.close();
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+      throw new ChatstoreError(
+        'CORRUPT_DATABASE',
+        `"${file}" is not a usable SQLite database (${(error as Error).message}). Restore it from a backup.`,
+        { cause: error, field: 'location' },
+      );
+    }
+    if (code.startsWith('SQLITE_BUSY')) throw toChatstoreError(error);
     throw new ChatstoreError('UNWRITABLE_PATH', `Cannot open SQLite file "${file}": ${(error as Error).message}`, {
       cause: error,
       field: 'location',
@@ -210,7 +275,7 @@ async function openSqlite(file: string, schema: Record<string, unknown>): Promis
   }
   return {
     db: drizzleSqlite({ client: sqlite, schema }),
-    client: sqliteClient(sqlite),
+    client: sqliteClient(sqlite, { lockTimeoutMs }),
     driver: 'better-sqlite3',
     close: async () => {
       sqlite.close();
