@@ -159,7 +159,15 @@ async function openLocation(
 }
 
 async function openPostgres(url: string, schema: Record<string, unknown>, options: ConnectOptions): Promise<Opened> {
-  const sql = postgres(url, { max: options.maxConnections ?? 10, onnotice: () => {}, connect_timeout: 10 });
+  let sql: postgres.Sql;
+  try {
+    sql = postgres(url, { max: options.maxConnections ?? 10, onnotice: () => {}, connect_timeout: 10 });
+  } catch (error) {
+    // postgres.js parses the URL here: a malformed one throws with the URL or a piece of it.
+    throw new ChatstoreError('CONNECTION_FAILED', `Cannot use "${redact(url)}": ${scrub(String(error), url)}`, {
+      field: 'location',
+    });
+  }
   try {
     await sql`select 1`;
   } catch (error) {
@@ -173,7 +181,7 @@ async function openPostgres(url: string, schema: Record<string, unknown>, option
     }
     throw new ChatstoreError(
       'CONNECTION_FAILED',
-      `Cannot reach PostgreSQL at "${redact(url)}": ${(error as Error).message}`,
+      `Cannot reach PostgreSQL at "${redact(url)}": ${scrub((error as Error).message, url)}`,
       { cause: error, field: 'location' },
     );
   }
