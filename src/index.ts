@@ -9,6 +9,8 @@ export {
   connectRaw,
   parseLocation,
   type RawConnection,
+  redact,
+  scrub,
 } from './connect';
 export { ChatstoreError, type ErrorCode, errorCodes, isChatstoreError } from './errors';
 export { adopt } from './migrate/adopt';
