@@ -90,11 +90,15 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
     if (Date.now() - started >= timeoutMs) {
       db.close();
       const who =
-        holder.pid === null ? 'another process' : holder.pid === process.pid ? 'this process' : `process ${holder.pid}`;
+        holder.pid === null
+          ? 'another process'
+          : holder.pid === process.pid
+            ? `this process (pid ${holder.pid})`
+            : `process ${holder.pid}`;
       const wait = timeoutMs > 0 ? `after waiting ${formatSeconds(timeoutMs)}` : 'at once (no wait asked for)';
       throw new ChatstoreError(
         'LOCKED',
-        `${options.what} is in use by ${who}${holder.pid === null ? '' : ` (pid ${holder.pid})`}; gave up ${wait}. ` +
+        `${options.what} is in use by ${who}; gave up ${wait}. ` +
           `An embedded database has one process at a time: stop that process, or ${options.hint ?? 'wait longer'}.`,
         { field: 'location' },
       );

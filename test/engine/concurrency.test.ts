@@ -162,7 +162,7 @@ describe('an app holds the embedded database', () => {
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('[LOCKED]');
       expect(run.stderr).toContain(path.join(cwd, 'data', 'todo'));
-      if (process.platform === 'linux') expect(run.stderr).toContain(`pid ${process.pid}`);
+      if (process.platform === 'linux') expect(run.stderr).toContain(`process ${process.pid}`);
       expect(Date.now() - started).toBeLessThan(60_000);
       // The app's database is untouched and still usable.
       expect(
