@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, connectRaw } from '../../src/connect';
 import { acquireLock, lockFileOf, lockHolder } from '../../src/connect/lock';
+import { toChatstoreError } from '../../src/errors';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
 import { targets } from '../../src/targets';
@@ -143,5 +144,16 @@ describe('embedded databases', () => {
     const file = path.join(dir, 'text.db');
     writeFileSync(file, 'this is a text file, not a database; SQLite finds no header here at all.');
     await expectChatstoreError(connectRaw(file), 'CORRUPT_DATABASE', 'location');
+  });
+});
+
+describe('driver errors', () => {
+  it('maps lock waits to LOCKED and damaged files to CORRUPT_DATABASE', () => {
+    const driver = (code: string) => Object.assign(new Error(`driver says ${code}`), { code });
+    for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', '55P03'])
+      expect(toChatstoreError(driver(code)).code, code).toBe('LOCKED');
+    expect(toChatstoreError(driver('SQLITE_BUSY')).message).toContain('--wait');
+    for (const code of ['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'XX001'])
+      expect(toChatstoreError(driver(code)).code, code).toBe('CORRUPT_DATABASE');
   });
 });
