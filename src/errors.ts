@@ -138,6 +138,9 @@ export function toChatstoreError(error: unknown, entity?: string): ChatstoreErro
     case 'SQLITE_NOTADB':
       return new ChatstoreError('CORRUPT_DATABASE', `The database is damaged: ${e.message}`, details);
     default:
+      // better-sqlite3 reports extended codes (SQLITE_CORRUPT_INDEX, …).
+      if (e.code?.startsWith('SQLITE_CORRUPT'))
+        return new ChatstoreError('CORRUPT_DATABASE', `The database is damaged: ${e.message}`, details);
       return new ChatstoreError('DATABASE_ERROR', e.message, details);
   }
 }

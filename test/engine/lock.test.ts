@@ -153,7 +153,7 @@ describe('driver errors', () => {
     for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', '55P03'])
       expect(toChatstoreError(driver(code)).code, code).toBe('LOCKED');
     expect(toChatstoreError(driver('SQLITE_BUSY')).message).toContain('--wait');
-    for (const code of ['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'XX001'])
+    for (const code of ['SQLITE_CORRUPT', 'SQLITE_CORRUPT_INDEX', 'SQLITE_NOTADB', 'XX001'])
       expect(toChatstoreError(driver(code)).code, code).toBe('CORRUPT_DATABASE');
   });
 });
