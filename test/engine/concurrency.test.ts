@@ -15,6 +15,7 @@ import { diffSchemas, introspect, type SchemaFacts } from '../../src/migrate/int
 import { readLedger } from '../../src/migrate/ledger';
 import { loadMigrations } from '../../src/migrate/migrations';
 import { type TargetName, targets } from '../../src/targets';
+import { postgresBackend, serverUrl } from '../support/backends';
 import { prng } from '../support/random';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chatstore-concurrency-'));
@@ -149,6 +150,35 @@ describe.each([
     const rerun = await start(['migrate', target, '--db', db, '--json', '--wait', '0']).done;
     expect(rerun.code, rerun.stderr).toBe(0);
     await expectLikeClean(target, db, reference);
+  });
+});
+
+describe.skipIf(!serverUrl)('todo on a PostgreSQL server', () => {
+  const server = postgresBackend(serverUrl ?? '');
+  afterAll(() => server.cleanup());
+
+  it('`kill -9` at random points of `chatstore migrate`, then a rerun, ends like a clean migration', slow, async () => {
+    const reference = await (async () => {
+      const conn = await connect('todo', await server.create());
+      try {
+        expect((await migrate(conn.client, loadMigrations(targets.todo))).ok).toBe(true);
+        return await facts(conn.client, 'todo');
+      } finally {
+        await conn.close();
+      }
+    })();
+    const db = await server.create();
+    const random = prng(47);
+    for (let kill = 0; kill < 3; kill++) {
+      // No file lock to watch on a server: a random moment within the child's start and run.
+      const { child, done } = start(['migrate', 'todo', '--db', db]);
+      await new Promise((resolve) => setTimeout(resolve, 1000 + Math.floor(random() * 4000)));
+      child.kill('SIGKILL');
+      await done;
+    }
+    const rerun = await start(['migrate', 'todo', '--db', db, '--json']).done;
+    expect(rerun.code, rerun.stderr).toBe(0);
+    await expectLikeClean('todo', db, reference);
   });
 });
 
