@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, connectRaw, lockFileOf, type SqlClient } from '../../src/connect';
 import { lockHolder } from '../../src/connect/lock';
@@ -169,12 +170,24 @@ describe.skipIf(!serverUrl)('todo on a PostgreSQL server', () => {
     })();
     const db = await server.create();
     const random = prng(47);
-    for (let kill = 0; kill < 3; kill++) {
-      // No file lock to watch on a server: a random moment within the child's start and run.
-      const { child, done } = start(['migrate', 'todo', '--db', db]);
-      await new Promise((resolve) => setTimeout(resolve, 1000 + Math.floor(random() * 4000)));
-      child.kill('SIGKILL');
-      await done;
+    const watcher = postgres(db, { max: 1, onnotice: () => {} });
+    try {
+      for (let kill = 0; kill < 3; kill++) {
+        const { child, done } = start(['migrate', 'todo', '--db', db]);
+        // Kill once the child is connected (it migrates next), at a random moment.
+        const deadline = Date.now() + 120_000;
+        while (child.exitCode === null && Date.now() < deadline) {
+          const [row] =
+            await watcher`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+          if ((row?.n ?? 0) > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 300)));
+        child.kill('SIGKILL');
+        await done;
+      }
+    } finally {
+      await watcher.end();
     }
     const rerun = await start(['migrate', 'todo', '--db', db, '--json']).done;
     expect(rerun.code, rerun.stderr).toBe(0);
