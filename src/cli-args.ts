@@ -17,6 +17,7 @@ type OptionName =
   | 'dry-run'
   | 'backup-dir'
   | 'generation'
+  | 'wait'
   | 'root';
 
 const optionTypes = {
@@ -25,6 +26,7 @@ const optionTypes = {
   dir: { type: 'string' },
   'backup-dir': { type: 'string' },
   generation: { type: 'string' },
+  wait: { type: 'string' },
   root: { type: 'string' },
   json: { type: 'boolean' },
   all: { type: 'boolean' },
@@ -37,14 +39,14 @@ const optionTypes = {
 export const verbs = {
   targets: { options: ['json'], positionals: 0 },
   migrate: {
-    options: ['db', 'to', 'dir', 'json', 'all', 'allow-data-loss', 'discard-data', 'dry-run', 'backup-dir'],
+    options: ['db', 'to', 'dir', 'json', 'all', 'allow-data-loss', 'discard-data', 'dry-run', 'backup-dir', 'wait'],
     positionals: 1,
   },
   status: { options: ['db', 'json', 'all', 'dir'], positionals: 1 },
-  adopt: { options: ['db', 'json'], positionals: 1 },
+  adopt: { options: ['db', 'json', 'wait'], positionals: 1 },
   check: { options: ['json', 'root'], positionals: 0 },
   diagram: { options: ['generation'], positionals: 1 },
-  backfill: { options: ['db', 'json'], positionals: 1 },
+  backfill: { options: ['db', 'json', 'wait'], positionals: 1 },
 } as const satisfies Record<string, { options: readonly OptionName[]; positionals: number }>;
 
 export type Verb = keyof typeof verbs;
@@ -55,6 +57,7 @@ export interface Options {
   dir?: string;
   'backup-dir'?: string;
   generation?: string;
+  wait?: string;
   root?: string;
   json: boolean;
   all: boolean;
@@ -123,7 +126,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     'discard-data': values['discard-data'] === true,
     'dry-run': values['dry-run'] === true,
   };
-  for (const name of ['db', 'to', 'dir', 'backup-dir', 'generation', 'root'] as const) {
+  for (const name of ['db', 'to', 'dir', 'backup-dir', 'generation', 'wait', 'root'] as const) {
     const value = values[name];
     if (typeof value === 'string') {
       if (value.trim() === '') throw usage(`--${name} needs a value`, first);

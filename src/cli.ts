@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type CommandLine, parseCommandLine, usage, type Verb, verbOf } from './cli-args';
-import { type Connection, type ConnectOptions, connect } from './connect';
+import { type Connection, type ConnectOptions, connect, scrub } from './connect';
 import { diagram } from './diagram';
 import { ChatstoreError, type ErrorCode, isChatstoreError, toChatstoreError } from './errors';
 import { dryRunCommand, statusAllCommand, statusCommand, statusFolderCommand } from './inspect-commands';
@@ -44,6 +44,8 @@ Usage:
 
 A location L is postgres://…, pglite:<dir>, pglite:memory: or a SQLite file path. Without --db,
 PostgreSQL targets use DATABASE_URL when set, otherwise the embedded default under ./data/.
+An embedded database is one process's at a time: --wait S waits up to S seconds (default 60;
+0 = fail at once) for a process that holds it, then exits 1 with [LOCKED] naming its pid.
 Exit codes: 0 success, 1 failure (the message says what to do), 2 usage.
 With --json, every outcome (errors included) is one JSON document on stdout:
 { "command": <verb>, "ok": true|false, "error": null | { "code", "message" }, …the verb's fields };
@@ -52,8 +54,8 @@ Run \`chatstore help <command>\` for one command.`,
   targets: `Usage: chatstore targets [--json]
 
 Lists every target with its dialect, seed and generations (oldest first).`,
-  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--dry-run] [--json]
-       chatstore migrate --all [--json]
+  migrate: `Usage: chatstore migrate <target> [--db L] [--to G] [--allow-data-loss] [--discard-data] [--dry-run] [--wait S] [--json]
+       chatstore migrate --all [--wait S] [--json]
        chatstore migrate tatlock --dir <folder> [--dry-run] [--backup-dir B] [--json]
 
 Applies pending migrations, each in its own transaction, up to generation G (default: latest).
@@ -78,7 +80,12 @@ drop-and-recreate) by that path instead of the migrations that keep the data. It
 rows it would delete and stops, unless --allow-data-loss is given too.
 
 --dry-run prints, per migration the run would apply, its SQL and lint findings, and changes
-nothing: no database, file or folder is created. Exits 1 when migrate would refuse.`,
+nothing: no database, file or folder is created. Exits 1 when migrate would refuse.
+
+--wait S: how long to wait for another process that holds an embedded database (a PGlite
+directory, for as long as it has it open; a SQLite file, while it migrates). Default 60 s;
+0 fails at once. Past it: exit 1, [LOCKED], naming the holder's pid. Concurrent migrators
+therefore run one after another: the first applies, the others find nothing pending.`,
   status: `Usage: chatstore status <target> [--db L] [--json]
        chatstore status --all [--json]
        chatstore status tatlock --dir <folder> [--json]
@@ -89,7 +96,7 @@ generation its ledger records (compared as adopt compares). Writes nothing and c
 nothing: a database that does not exist is reported, not made. Exits 1 when something is
 pending, drifted, changed on disk or not yet adopted. --all covers every target's embedded
 database under ./data/; tatlock --dir every database of a Tatlock folder.`,
-  adopt: `Usage: chatstore adopt <target> --db L [--json]
+  adopt: `Usage: chatstore adopt <target> --db L [--wait S] [--json]
 
 For a database created without chatstore (e.g. by the seed's SQL): compares its live schema
 (tables, columns, types, nullability, defaults, keys, indexes, checks) with each generation
@@ -141,7 +148,15 @@ export function version(): string {
  *
  * @example process.exitCode = await main(['status', 'todo', '--json']);
  */
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: string[], given: Io = defaultIo): Promise<number> {
+  // Every line, --json included, is scrubbed of the secrets of the locations in play: a driver
+  // or an error message can echo a password outside any code that knows to redact it.
+  const locations = [...locationsIn(argv), process.env.DATABASE_URL];
+  const io: Io = {
+    ...given,
+    out: (line) => given.out(scrub(line, ...locations)),
+    err: (line) => given.err(scrub(line, ...locations)),
+  };
   let line: CommandLine | undefined;
   const json = argv.includes('--json');
   const verb = verbOf(argv);
@@ -194,6 +209,7 @@ async function run(
   const print = <D extends { ok: boolean; error?: unknown }>(data: D, human: () => void) =>
     json ? io.out(document(command, data as D & Record<string, unknown>)) : human();
   const progress = io.progress && !json;
+  const open = connectOptions(values.wait, json ? undefined : io);
   switch (command) {
     case 'targets': {
       const list = targetNames.map((name) => {
@@ -233,7 +249,7 @@ async function run(
           inspectIo,
           json,
         );
-      if (values.all) return await migrateAll(io, json, progress);
+      if (values.all) return await migrateAll(io, json, progress, open);
       if (values.dir !== undefined || positionals[0] === 'tatlock')
         return await migrateFolder(positionals, values.dir, io, json, progress, {
           dryRun: values['dry-run'],
@@ -252,7 +268,7 @@ async function run(
         });
         return f.ok ? exitCodes.ok : exitCodes.failure;
       }
-      return await withTarget(positionals, values.db, { to: values.to }, async (name, conn) => {
+      return await withTarget(positionals, values.db, { ...open, to: values.to }, async (name, conn) => {
         const result = await migrate(conn.client, loadMigrations(targets[name]), {
           to: values.to,
           allowDataLoss: values['allow-data-loss'],
@@ -271,7 +287,7 @@ async function run(
       return exitCodes.ok;
     case 'backfill': {
       if (positionals[0] !== 'agent') throw usage('backfill exists for the agent target only: backfill agent', command);
-      return await withTarget(positionals, values.db, { create: false }, async (_name, conn) => {
+      return await withTarget(positionals, values.db, { ...open, create: false }, async (_name, conn) => {
         const { runBackfill } = await import('./repositories/agent/backfill');
         const bar = progress ? progressBar('backfill agent') : undefined;
         const agent = conn as unknown as Connection<'agent'>;
@@ -307,7 +323,7 @@ async function run(
         });
         return result.ok ? exitCodes.ok : exitCodes.failure;
       }
-      return await withTarget(positionals, values.db, { create: false }, async (name, conn) => {
+      return await withTarget(positionals, values.db, { ...open, create: false }, async (name, conn) => {
         const result = await adopt(conn.client, loadMigrations(targets[name]));
         print(result, () => {
           if (result.ok)
@@ -352,6 +368,32 @@ async function loadCheck(): Promise<typeof import('./migrate/check')> {
   }
 }
 
+/** The `--db` values of a command line: the locations whose secrets output must not show. */
+function locationsIn(args: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const [i, arg] of args.entries()) {
+    if (arg === '--db' && args[i + 1] !== undefined) found.push(args[i + 1] as string);
+    else if (arg.startsWith('--db=')) found.push(arg.slice('--db='.length));
+  }
+  return found;
+}
+
+/** The CLI waits this long for an embedded database another process holds (decision 015). */
+const defaultWaitSeconds = 60;
+
+function connectOptions(wait: string | undefined, io: Io | undefined): ConnectOptions {
+  const seconds = wait === undefined ? defaultWaitSeconds : Number(wait);
+  if (wait !== undefined && (wait.trim() === '' || !Number.isFinite(seconds) || seconds < 0))
+    throw usage(`--wait takes a number of seconds (0 = fail at once), not "${wait}"`);
+  return {
+    lockTimeoutMs: Math.round(seconds * 1000),
+    onLockWait: ({ pid }) =>
+      io?.err(
+        `waiting up to ${seconds} s for ${pid === null ? 'another process' : `process ${pid}`}, which has the database open (--wait to change)`,
+      ),
+  };
+}
+
 /**
  * Opens a target's database for one verb. Everything the command line can get wrong (target,
  * `--to`) is checked first, so a usage error opens and creates nothing.
@@ -359,7 +401,7 @@ async function loadCheck(): Promise<typeof import('./migrate/check')> {
 async function withTarget(
   positionals: string[],
   db: string | undefined,
-  options: Pick<ConnectOptions, 'create'> & { to?: string | undefined },
+  options: Pick<ConnectOptions, 'create' | 'lockTimeoutMs' | 'onLockWait'> & { to?: string | undefined },
   fn: (name: TargetName, conn: Connection) => Promise<number>,
 ): Promise<number> {
   const [name] = positionals;
@@ -378,10 +420,8 @@ async function withTarget(
     );
   }
   const location = db ?? (targets[name].dialect === 'postgresql' ? process.env.DATABASE_URL || undefined : undefined);
-  const conn = await connect(name, location, {
-    requireLatest: false,
-    ...(options.create === undefined ? {} : { create: options.create }),
-  });
+  const { to: _to, ...connectOptions } = options;
+  const conn = await connect(name, location, { ...connectOptions, requireLatest: false });
   try {
     return await fn(name, conn as Connection);
   } finally {
@@ -463,7 +503,7 @@ interface AllRow {
   data: unknown;
 }
 
-async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<number> {
+async function migrateAll(io: Io, json: boolean, progress: boolean, options: ConnectOptions): Promise<number> {
   const rows: AllRow[] = [];
   const done = new Set<string>();
   for (const name of targetNames) {
@@ -482,7 +522,7 @@ async function migrateAll(io: Io, json: boolean, progress: boolean): Promise<num
       }
       continue;
     }
-    const conn = await connect(name, undefined, { requireLatest: false });
+    const conn = await connect(name, undefined, { ...options, requireLatest: false });
     try {
       const result = await migrate(conn.client, loadMigrations(targets[name]), {
         onProgress: progress ? progressBar(`migrate ${name}`) : undefined,

@@ -12,6 +12,10 @@ export const errorCodes = [
   'CLOSED',
   /** An optional peer dependency (a driver, drizzle-kit) is not installed; the message names it. */
   'MISSING_PACKAGE',
+  /** Another process holds the embedded database (or its write lock) beyond the wait allowed. */
+  'LOCKED',
+  /** The database's files are damaged: PGlite cannot start on its directory, or SQLite finds no database. */
+  'CORRUPT_DATABASE',
   // registry
   'UNKNOWN_TARGET',
   'UNKNOWN_GENERATION',
@@ -127,7 +131,25 @@ export function toChatstoreError(error: unknown, entity?: string): ChatstoreErro
       return new ChatstoreError('PERMISSION_DENIED', e.message, details);
     case '3D000':
       return new ChatstoreError('DATABASE_NOT_FOUND', e.message, details);
+    case '55P03':
+    case 'SQLITE_BUSY':
+    case 'SQLITE_BUSY_SNAPSHOT':
+    case 'SQLITE_BUSY_RECOVERY':
+    case 'SQLITE_LOCKED':
+      return new ChatstoreError(
+        'LOCKED',
+        `The database is locked by another writer beyond the wait allowed (${e.message}); retry, or wait longer (lockTimeoutMs in connect, --wait on the CLI)`,
+        details,
+      );
+    case 'XX001':
+    case 'XX002':
+    case 'SQLITE_CORRUPT':
+    case 'SQLITE_NOTADB':
+      return new ChatstoreError('CORRUPT_DATABASE', `The database is damaged: ${e.message}`, details);
     default:
+      // better-sqlite3 reports extended codes (SQLITE_CORRUPT_INDEX, …).
+      if (e.code?.startsWith('SQLITE_CORRUPT'))
+        return new ChatstoreError('CORRUPT_DATABASE', `The database is damaged: ${e.message}`, details);
       return new ChatstoreError('DATABASE_ERROR', e.message, details);
   }
 }

@@ -14,8 +14,10 @@ export {
   type PgDb,
   parseLocation,
   type RawConnection,
+  redact,
   type SqlClient,
   type SqliteDb,
+  scrub,
 } from './connect';
 export { ChatstoreError, type ErrorCode, errorCodes, isChatstoreError } from './errors';
 export { adopt } from './migrate/adopt';

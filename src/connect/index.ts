@@ -2,15 +2,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { ChatstoreError } from '../errors';
+import { ChatstoreError, toChatstoreError } from '../errors';
 import { type MigrateOptions, migrate, readStatus } from '../migrate/engine';
 import { loadMigrations, loadMigrationsFromFolder, type MigrationSet } from '../migrate/migrations';
 import { type Target, type TargetName, targets } from '../targets';
 import { loadPglite, loadPostgres, loadSqlite } from './drivers';
-import { defaultLocation, type Location, parseLocation, redact } from './location';
+import { defaultLocation, type Location, parseLocation, redact, scrub } from './location';
+import { acquireLock, defaultLockTimeoutMs, type LockHolder, lockFileOf } from './lock';
 import { pgliteClient, postgresClient, type SqlClient, sqliteClient } from './sql-client';
 
-export { defaultLocation, type Location, parseLocation, redact } from './location';
+export { defaultLocation, type Location, parseLocation, redact, scrub } from './location';
+export { type LockHolder, lockFileOf } from './lock';
 export type { Row, SqlClient } from './sql-client';
 
 type Targets = typeof targets;
@@ -66,6 +68,15 @@ export interface ConnectOptions {
    * created. Read-only tools use it. Default `true` (with `migrate`, or `requireLatest: false`).
    */
   create?: boolean;
+  /**
+   * How long to wait, in ms, for another process that holds an embedded database: a PGlite
+   * directory (locked for a connection's life), a SQLite file's migration lock, and SQLite's
+   * busy timeout for writers. Past it: `ChatstoreError` `LOCKED`, naming the holder's pid.
+   * 0 fails at once. Default 5000.
+   */
+  lockTimeoutMs?: number;
+  /** Called once when a PGlite directory is held by another process and the wait begins. */
+  onLockWait?: (holder: LockHolder) => void;
 }
 
 /** The migrations of `target`, from `migrationsFolder` when given, else the package's own. */
@@ -234,15 +245,23 @@ async function openLocation(
     case 'postgres':
       return openPostgres(location.url, schema, options);
     case 'pglite':
-      return openPglite(location.dir, schema, vector);
+      return openPglite(location.dir, schema, vector, options);
     case 'sqlite':
-      return openSqlite(location.file, schema);
+      return openSqlite(location.file, schema, options);
   }
 }
 
 async function openPostgres(url: string, schema: Record<string, unknown>, options: ConnectOptions): Promise<Opened> {
   const { postgres, drizzle: drizzlePostgres } = await loadPostgres();
-  const sql = postgres(url, { max: options.maxConnections ?? 10, onnotice: () => {}, connect_timeout: 10 });
+  let sql: ReturnType<typeof postgres>;
+  try {
+    sql = postgres(url, { max: options.maxConnections ?? 10, onnotice: () => {}, connect_timeout: 10 });
+  } catch (error) {
+    // postgres.js parses the URL here: a malformed one throws with the URL or a piece of it.
+    throw new ChatstoreError('CONNECTION_FAILED', `Cannot use "${redact(url)}": ${scrub(String(error), url)}`, {
+      field: 'location',
+    });
+  }
   try {
     await sql`select 1`;
   } catch (error) {
@@ -256,7 +275,7 @@ async function openPostgres(url: string, schema: Record<string, unknown>, option
     }
     throw new ChatstoreError(
       'CONNECTION_FAILED',
-      `Cannot reach PostgreSQL at "${redact(url)}": ${(error as Error).message}`,
+      `Cannot reach PostgreSQL at "${redact(url)}": ${scrub((error as Error).message, url)}`,
       { cause: error, field: 'location' },
     );
   }
@@ -268,13 +287,50 @@ async function openPostgres(url: string, schema: Record<string, unknown>, option
   };
 }
 
-async function openPglite(dir: string | null, schema: Record<string, unknown>, vector: boolean): Promise<Opened> {
+async function openPglite(
+  dir: string | null,
+  schema: Record<string, unknown>,
+  vector: boolean,
+  options: ConnectOptions,
+): Promise<Opened> {
+  if (dir === null) return startPglite(null, schema, vector, () => {});
+  // PGlite is single-process: a second process on the directory corrupts it. The lock comes
+  // first and lives as long as the connection (decision 015).
+  ensureDirectory(path.dirname(dir));
+  const lock = await acquireLock(lockFileOf(dir), {
+    what: `PGlite database ${dir}`,
+    timeoutMs: options.lockTimeoutMs,
+    onWait: options.onLockWait,
+    hint: 'wait longer (lockTimeoutMs in connect, --wait <seconds> on the CLI); processes share a PGlite database through a PostgreSQL server or @electric-sql/pglite-socket',
+  });
+  try {
+    ensureDirectory(dir);
+    return await startPglite(dir, schema, vector, () => lock.release());
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startPglite(
+  dir: string | null,
+  schema: Record<string, unknown>,
+  vector: boolean,
+  release: () => void,
+): Promise<Opened> {
   const { PGlite, extensions, drizzle: drizzlePglite } = await loadPglite(vector ? 'required' : 'optional');
-  if (dir !== null) ensureDirectory(dir);
   let pg: InstanceType<typeof PGlite>;
   try {
     pg = await PGlite.create(dir ?? 'memory://', { extensions });
   } catch (error) {
+    // An existing cluster (PG_VERSION present) that will not start is damaged, not unwritable.
+    if (dir !== null && existsSync(path.join(dir, 'PG_VERSION'))) {
+      throw new ChatstoreError(
+        'CORRUPT_DATABASE',
+        `PGlite cannot start on "${dir}", which holds a damaged database (${(error as Error).message}). Restore the folder from a backup, or move it away to start empty.`,
+        { cause: error, field: 'location' },
+      );
+    }
     throw new ChatstoreError('UNWRITABLE_PATH', `Cannot open PGlite at "${dir}": ${(error as Error).message}`, {
       cause: error,
       field: 'location',
@@ -284,21 +340,44 @@ async function openPglite(dir: string | null, schema: Record<string, unknown>, v
     db: drizzlePglite({ client: pg, schema }),
     client: pgliteClient(pg),
     driver: 'pglite',
-    close: () => pg.close(),
+    close: async () => {
+      try {
+        await pg.close();
+      } finally {
+        release();
+      }
+    },
   };
 }
 
-async function openSqlite(file: string, schema: Record<string, unknown>): Promise<Opened> {
+async function openSqlite(file: string, schema: Record<string, unknown>, options: ConnectOptions): Promise<Opened> {
   const { Database, drizzle: drizzleSqlite } = await loadSqlite();
   if (file !== ':memory:') ensureDirectory(path.dirname(file));
+  const lockTimeoutMs = options.lockTimeoutMs ?? defaultLockTimeoutMs;
   let sqlite: InstanceType<typeof Database>;
   try {
-    sqlite = new Database(file);
+    sqlite = new Database(file, { timeout: lockTimeoutMs });
+  } catch (error) {
+    throw new ChatstoreError('UNWRITABLE_PATH', `Cannot open SQLite file "${file}": ${(error as Error).message}`, {
+      cause: error,
+      field: 'location',
+    });
+  }
+  try {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
   } catch (error) {
+    sqlite.close();
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+      throw new ChatstoreError(
+        'CORRUPT_DATABASE',
+        `"${file}" is not a usable SQLite database (${(error as Error).message}). Restore it from a backup.`,
+        { cause: error, field: 'location' },
+      );
+    }
+    if (code.startsWith('SQLITE_BUSY')) throw toChatstoreError(error);
     throw new ChatstoreError('UNWRITABLE_PATH', `Cannot open SQLite file "${file}": ${(error as Error).message}`, {
       cause: error,
       field: 'location',
@@ -306,7 +385,7 @@ async function openSqlite(file: string, schema: Record<string, unknown>): Promis
   }
   return {
     db: drizzleSqlite({ client: sqlite, schema }),
-    client: sqliteClient(sqlite),
+    client: sqliteClient(sqlite, { lockTimeoutMs }),
     driver: 'better-sqlite3',
     close: async () => {
       sqlite.close();

@@ -1,8 +1,9 @@
 import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import type BetterSqlite3 from 'better-sqlite3';
 import type postgres from 'postgres';
-import { ChatstoreError } from '../errors';
+import { ChatstoreError, toChatstoreError } from '../errors';
 import type { Dialect } from '../targets';
+import { acquireLock, defaultLockTimeoutMs, type FileLock, lockFileOf } from './lock';
 
 export type Row = Record<string, unknown>;
 
@@ -19,6 +20,12 @@ export interface SqlClient {
    * SQLite starts it with `BEGIN IMMEDIATE`, so writers queue instead of failing mid-way.
    */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Runs `fn` holding the database's cross-process migration lock, where the driver needs one:
+   * a SQLite file (`<file>.lock`, decision 015). Absent elsewhere: a PGlite directory is locked
+   * for the connection's life, a server takes advisory locks. Reentrant on one client.
+   */
+  withMigrationLock?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface TransactionOptions {
@@ -55,7 +62,15 @@ export function pgliteClient(pg: PGlite | PGliteTransaction): SqlClient {
   };
 }
 
-export function sqliteClient(db: BetterSqlite3.Database): SqlClient {
+export interface SqliteClientOptions {
+  /** How long to wait for another process's migration lock, in ms. Default 5000. */
+  lockTimeoutMs?: number;
+}
+
+export function sqliteClient(db: BetterSqlite3.Database, options: SqliteClientOptions = {}): SqlClient {
+  const lockTimeoutMs = options.lockTimeoutMs ?? defaultLockTimeoutMs;
+  let lock: FileLock | undefined;
+  let depth = 0;
   const client: SqlClient = {
     dialect: 'sqlite',
     async query<R extends Row>(text: string, params: readonly unknown[] = []) {
@@ -68,7 +83,12 @@ export function sqliteClient(db: BetterSqlite3.Database): SqlClient {
       if (db.inTransaction) throw new Error('nested transactions are not supported by SqlClient');
       if (options.foreignKeysOff) db.pragma('foreign_keys = OFF');
       try {
-        db.exec('BEGIN IMMEDIATE');
+        try {
+          db.exec('BEGIN IMMEDIATE');
+        } catch (error) {
+          // Another writer held the file beyond busy_timeout: LOCKED, not a failed statement.
+          throw toChatstoreError(error);
+        }
         try {
           const result = await fn(client);
           if (options.foreignKeysOff) {
@@ -90,6 +110,26 @@ export function sqliteClient(db: BetterSqlite3.Database): SqlClient {
         }
       } finally {
         if (options.foreignKeysOff) db.pragma('foreign_keys = ON');
+      }
+    },
+    async withMigrationLock(fn) {
+      if (db.memory || db.name === '') return fn();
+      if (depth === 0) {
+        lock = await acquireLock(lockFileOf(db.name), {
+          what: `SQLite database ${db.name} (migration)`,
+          timeoutMs: lockTimeoutMs,
+          hint: 'wait longer (lockTimeoutMs in connect, --wait <seconds> on the CLI)',
+        });
+      }
+      depth++;
+      try {
+        return await fn();
+      } finally {
+        depth--;
+        if (depth === 0) {
+          lock?.release();
+          lock = undefined;
+        }
       }
     },
   };

@@ -1,5 +1,5 @@
 import type { SqlClient } from '../connect/sql-client';
-import type { ErrorCode } from '../errors';
+import { type ErrorCode, isChatstoreError } from '../errors';
 import type { Target } from '../targets';
 import { userTables } from './introspect';
 import {
@@ -22,8 +22,11 @@ export interface MigrationResult {
   direction: 'up' | 'down';
   status: MigrationOutcome;
   ms: number;
-  /** For `failed`: which statement (1-based) failed and why. Nothing of the migration stays applied. */
-  error?: { statement: number; sql: string; message: string };
+  /**
+   * For `failed`: which statement (1-based; 0 = before any, e.g. waiting for the write lock)
+   * failed and why. Nothing of the migration stays applied.
+   */
+  error?: { statement: number; sql: string; message: string; code?: ErrorCode };
   /** For a discard path (`discard/<generation>`): the rows it deleted, e.g. `12 row(s) in users`. */
   deleted?: string[];
 }
@@ -141,6 +144,18 @@ export async function migrate(
   set: MigrationSet,
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
+  if (!client.withMigrationLock) return migrateLocked(client, set, options);
+  try {
+    return await client.withMigrationLock(() => migrateLocked(client, set, options));
+  } catch (error) {
+    // Another process holds the file's migration lock beyond the wait: reported, not thrown.
+    if (!isChatstoreError(error, 'LOCKED')) throw error;
+    const { code, message } = error;
+    return { target: set.target.name, ok: false, from: null, to: null, results: [], error: { code, message } };
+  }
+}
+
+async function migrateLocked(client: SqlClient, set: MigrationSet, options: MigrateOptions): Promise<MigrateResult> {
   const { target } = set;
   const status = await readStatus(client, set);
   // `results` fills as the run goes, so any failure reports what ran before it.
@@ -183,12 +198,7 @@ export async function migrate(
     const result = await applyUp(client, target.name, step);
     if (step.discard && result.status === 'applied') result.deleted = deleted;
     results.push(result);
-    if (result.status === 'failed') {
-      return fail({
-        code: 'MIGRATION_FAILED',
-        message: `${step.tag} failed at statement ${result.error?.statement}: ${result.error?.message}`,
-      });
-    }
+    if (result.status === 'failed') return fail(runError(result));
   }
   options.onProgress?.({ done: todo.length, total: todo.length, tag: '' });
   const after = await readStatus(client, set);
@@ -217,7 +227,15 @@ async function runStatements(tx: SqlClient, statements: readonly string[]): Prom
 
 function failure(error: unknown): MigrationResult['error'] {
   if (error instanceof StatementError) return { statement: error.statement, sql: error.sql, message: error.message };
-  return { statement: 0, sql: '', message: error instanceof Error ? error.message : String(error) };
+  const code = isChatstoreError(error) ? { code: error.code } : {};
+  return { statement: 0, sql: '', message: error instanceof Error ? error.message : String(error), ...code };
+}
+
+/** A failed step as the run's error: a lock timed out before any statement is LOCKED, not MIGRATION_FAILED. */
+function runError(result: MigrationResult): RunError {
+  const { statement = 0, message = '', code } = result.error ?? {};
+  if (statement === 0 && code === 'LOCKED') return { code, message: `${result.tag} did not start: ${message}` };
+  return { code: 'MIGRATION_FAILED', message: `${result.tag} failed at statement ${statement}: ${message}` };
 }
 
 /**
@@ -358,10 +376,7 @@ async function migrateDown(
     }
     result.ms = Math.round(performance.now() - started);
     results.push(result);
-    if (result.error) {
-      const { statement, message } = result.error;
-      return fail({ code: 'MIGRATION_FAILED', message: `${result.tag} failed at statement ${statement}: ${message}` });
-    }
+    if (result.error) return fail(runError(result));
   }
   return { ...base, ok: true, to };
 }

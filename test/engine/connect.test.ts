@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connect, connectRaw, parseLocation, redact } from '../../src/connect';
+import { connect, connectRaw, parseLocation, redact, scrub } from '../../src/connect';
 import { ChatstoreError } from '../../src/errors';
 import { serverUrl } from '../support/backends';
 
@@ -48,6 +48,40 @@ describe('parseLocation', () => {
       'postgres://app@db/chat?sslmode=require&password=***&x=1',
     );
     expect(redact('postgresql://db/chat?PASSWORD=s3cret')).toBe('postgresql://db/chat?PASSWORD=***');
+  });
+
+  it('masks the password of every URL shape, and only the password', () => {
+    const shapes: [string, string][] = [
+      ['postgres://app:p@ss@db/chat', 'postgres://app:***@db/chat'],
+      ['postgres://:secret@db', 'postgres://:***@db'],
+      ['postgres://app:p/ss?w#rd@db:5432/chat', 'postgres://app:***@db:5432/chat'],
+      ['postgres://app:p ss"w\'d@db/chat', 'postgres://app:***@db/chat'],
+      [
+        'postgresql://app@db/chat?password=hunter2&sslmode=require',
+        'postgresql://app@db/chat?password=***&sslmode=require',
+      ],
+      [
+        'postgres://db/chat?sslmode=verify-full&sslpassword=k3y&pass%77ord=x',
+        'postgres://db/chat?sslmode=verify-full&sslpassword=***&pass%77ord=***',
+      ],
+      ['postgres://app@db/chat', 'postgres://app@db/chat'],
+      ['pglite:./data/todo', 'pglite:./data/todo'],
+      ['./data/letta.db', './data/letta.db'],
+    ];
+    for (const [location, shown] of shapes) expect(redact(location)).toBe(shown);
+    // Inside a message, every URL is masked.
+    expect(redact('at postgres://a:b1@h/x and postgres://c:d2@h/y: boom')).toBe(
+      'at postgres://a:***@h/x and postgres://c:***@h/y: boom',
+    );
+  });
+
+  it('scrubs the secrets a location carries wherever a message echoes them', () => {
+    const location = 'postgres://app:p@ss%2Fw0rd@db/chat?sslpassword=k3yfile';
+    expect(scrub('auth failed for p@ss/w0rd; key k3yfile; {"pw":"p@ss/w0rd"}', location)).toBe(
+      'auth failed for ***; key ***; {"pw":"***"}',
+    );
+    // A piece after an '@' of the password, as a driver that splits at the first '@' would echo it.
+    expect(scrub('getaddrinfo ENOTFOUND ss%2Fw0rd@db', location)).not.toContain('w0rd');
   });
 });
 
