@@ -15,6 +15,7 @@ import * as tatlockUserV0320 from './schema/tatlock-user/v0-3-20';
 import * as tatlockUserV0321 from './schema/tatlock-user/v0-3-21';
 import * as tatlockUserV0322 from './schema/tatlock-user/v0-3-22';
 import * as tatlockUserV0323 from './schema/tatlock-user/v0-3-23';
+import * as telegramHardening from './schema/telegram/hardening';
 import * as telegramInitial from './schema/telegram/initial';
 import * as telegramTaskQueue from './schema/telegram/task-queue';
 import * as todoPhase2 from './schema/todo/phase2';
@@ -107,7 +108,9 @@ export const targets = {
     description: 'Telegram dialog processor: users, sessions, encrypted credentials, dialogs, responses, task queue',
     generations: [
       generation('telegram', 'initial', telegramInitial),
+      generation('telegram', 'hardening', telegramHardening),
       generation('telegram', 'task-queue', telegramTaskQueue),
+
     ],
     migrationsDir: 'drizzle/telegram',
   },
