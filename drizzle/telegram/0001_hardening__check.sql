@@ -18,7 +18,7 @@ BEGIN
   IF total > 0 THEN
     problems := problems || format(
       E'\n  authentication_data.is_active (one active set of credentials per user, uq_authentication_data_active_user), %s user(s): %s'
-      E'\n    keep one: UPDATE authentication_data SET is_active = false WHERE id IN (<the others>)',
+      || E'\n    keep one: UPDATE authentication_data SET is_active = false WHERE id IN (<the others>)',
       total, offending);
   END IF;
 
@@ -33,7 +33,7 @@ BEGIN
   IF total > 0 THEN
     problems := problems || format(
       E'\n  user_selected_models.user_id (one model preference per user, user_selected_models_user_id_key), %s user(s): %s'
-      E'\n    keep one (the application reads the newest first): DELETE FROM user_selected_models WHERE id IN (<the others>)',
+      || E'\n    keep one: DELETE FROM user_selected_models WHERE id IN (<the others>)',
       total, offending);
   END IF;
 
