@@ -32,6 +32,20 @@ export interface Generation {
   readonly schema: Record<string, unknown>;
 }
 
+/**
+ * A change a later version of the application makes to one of the target's generations, which
+ * chatstore recognises but does not model: `adopt` names the version instead of only listing
+ * differences.
+ */
+export interface FieldVersion {
+  /** Names the application version in the refusal, e.g. `Telegram Dialog AI Processor 6d4fd6e (…)`. */
+  readonly version: string;
+  /** The generation the version's schema differs from. */
+  readonly generation: string;
+  /** Schema facts (`table users / column telegram_id`, see introspect.ts) the version changes. */
+  readonly keys: readonly string[];
+}
+
 export interface Target {
   readonly name: string;
   readonly dialect: Dialect;
@@ -51,6 +65,8 @@ export interface Target {
    * files; `migrate --all` runs the fan-out over `./data/<fanOut>` instead of one default file.
    */
   readonly fanOut?: string;
+  /** Later versions of the application that `adopt` recognises by name (and refuses). */
+  readonly fieldVersions?: readonly FieldVersion[];
 }
 
 function generation<S extends Record<string, unknown>>(
@@ -110,9 +126,27 @@ export const targets = {
       generation('telegram', 'initial', telegramInitial),
       generation('telegram', 'hardening', telegramHardening),
       generation('telegram', 'task-queue', telegramTaskQueue),
-
     ],
     migrationsDir: 'drizzle/telegram',
+    // `initial` is the application at de38a4a; what it changed afterwards (decision 013).
+    fieldVersions: [
+      {
+        version: 'Telegram Dialog AI Processor 6d4fd6e (2025-03-07; users.telegram_id nullable for temporary users)',
+        generation: 'initial',
+        keys: ['table users / column telegram_id'],
+      },
+      {
+        version:
+          'Telegram Dialog AI Processor 05c3480 (auth methods: enum authmethod, sessions.auth_method, nullable sessions.user_id)',
+        generation: 'initial',
+        keys: ['enum authmethod', 'table sessions / column auth_method', 'table sessions / column user_id'],
+      },
+      {
+        version: 'Telegram Dialog AI Processor after 6d4fd6e (dialogs.priority)',
+        generation: 'initial',
+        keys: ['table dialogs / column priority'],
+      },
+    ],
   },
   agent: {
     name: 'agent',
