@@ -105,9 +105,7 @@ export const dialogs = pgTable(
     cascadeToUser('dialogs_user_id_fkey', t.userId),
     unique('uq_dialog_user_telegram').on(t.userId, t.telegramDialogId),
     // The worker's round: enabled dialogs, least recently processed first.
-    index('ix_dialogs_due')
-      .on(t.lastProcessedAt.asc().nullsFirst(), t.id)
-      .where(sql`is_processing_enabled = true`),
+    index('ix_dialogs_due').on(t.lastProcessedAt.asc().nullsFirst(), t.id).where(sql`is_processing_enabled = true`),
   ],
 );
 
