@@ -24,6 +24,8 @@ import { readFixture, runScript } from '../support/fixtures';
 import { app, appRows, createAppDatabase } from '../telegram/fixtures';
 
 const set = loadMigrations(targets.telegram);
+// Each test starts PGlite one to three times, and adopt a scratch one: slow on a busy machine.
+const slow = { timeout: 240_000 };
 const appTables = Object.keys(appRows);
 const dirs: string[] = [];
 afterAll(() => {
@@ -59,7 +61,7 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
     return conn;
   }
 
-  it('creates every generation on an empty database without any extension', async () => {
+  it('creates every generation on an empty database without any extension', slow, async () => {
     const conn = await connectRaw(await backend.create());
     try {
       const result = await migrate(conn.client, set);
@@ -88,7 +90,7 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
     }
   });
 
-  it("`initial` is exactly the application's schema", async () => {
+  it("`initial` is exactly the application's schema", slow, async () => {
     const ours = await connectRaw(await backend.create());
     const theirs = await connectRaw(await backend.create());
     try {
@@ -162,50 +164,54 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
     }
   });
 
-  it('hardening first checks the rows against its rules: it stops, lists the offending rows and changes nothing', async () => {
-    const conn = await appDatabase();
-    try {
-      // Both are valid in the application's schema: a second Telegram account's active
-      // credentials for Ada, and a second model preference.
-      const [second] = await conn.client.query<{ id: string }>(
-        `insert into authentication_data (id, user_id, telegram_id, is_active)
+  it(
+    'hardening first checks the rows against its rules: it stops, lists the offending rows and changes nothing',
+    slow,
+    async () => {
+      const conn = await appDatabase();
+      try {
+        // Both are valid in the application's schema: a second Telegram account's active
+        // credentials for Ada, and a second model preference.
+        const [second] = await conn.client.query<{ id: string }>(
+          `insert into authentication_data (id, user_id, telegram_id, is_active)
          values (gen_random_uuid(), $1, 5550099, true) returning id`,
-        [app.ada],
-      );
-      const [model] = await conn.client.query<{ id: string }>(
-        `insert into user_selected_models (id, user_id, model_name) values (gen_random_uuid(), $1, 'gpt-4o') returning id`,
-        [app.ada],
-      );
-      expect((await adopt(conn.client, set)).generation).toBe('initial');
-      const before = await schemaOf(conn.client);
-      const counts = await rowCountsOf(conn.client, appTables);
+          [app.ada],
+        );
+        const [model] = await conn.client.query<{ id: string }>(
+          `insert into user_selected_models (id, user_id, model_name) values (gen_random_uuid(), $1, 'gpt-4o') returning id`,
+          [app.ada],
+        );
+        expect((await adopt(conn.client, set)).generation).toBe('initial');
+        const before = await schemaOf(conn.client);
+        const counts = await rowCountsOf(conn.client, appTables);
 
-      const refused = await migrate(conn.client, set);
-      expect(refused.ok).toBe(false);
-      expect(refused.error?.code).toBe('MIGRATION_FAILED');
-      const message = refused.error?.message ?? '';
-      expect(message).toContain('0001_hardening__check');
-      expect(message).toContain('uq_authentication_data_active_user');
-      expect(message).toContain('user_selected_models_user_id_key');
-      expect(message).toContain(`user ${app.ada}: 2 active rows`);
-      expect(message).toContain(second?.id);
-      expect(message).toContain(model?.id);
-      expect((await readLedger(conn.client, 'telegram')).map((r) => r.tag)).toEqual(['0000_initial']);
-      expect(diffSchemas(before, await schemaOf(conn.client))).toEqual([]);
-      expect(await rowCountsOf(conn.client, appTables)).toEqual(counts);
+        const refused = await migrate(conn.client, set);
+        expect(refused.ok).toBe(false);
+        expect(refused.error?.code).toBe('MIGRATION_FAILED');
+        const message = refused.error?.message ?? '';
+        expect(message).toContain('0001_hardening__check');
+        expect(message).toContain('uq_authentication_data_active_user');
+        expect(message).toContain('user_selected_models_user_id_key');
+        expect(message).toContain(`user ${app.ada}: 2 active rows`);
+        expect(message).toContain(second?.id);
+        expect(message).toContain(model?.id);
+        expect((await readLedger(conn.client, 'telegram')).map((r) => r.tag)).toEqual(['0000_initial']);
+        expect(diffSchemas(before, await schemaOf(conn.client))).toEqual([]);
+        expect(await rowCountsOf(conn.client, appTables)).toEqual(counts);
 
-      // Fixed as the message says, the same run goes through.
-      await conn.client.query(`update authentication_data set is_active = false where id = $1`, [second?.id]);
-      await conn.client.query(`delete from user_selected_models where id = $1`, [model?.id]);
-      const up = await migrate(conn.client, set);
-      expect(up.ok, up.error?.message).toBe(true);
-      expect(up.to).toBe('task-queue');
-    } finally {
-      await conn.close();
-    }
-  });
+        // Fixed as the message says, the same run goes through.
+        await conn.client.query(`update authentication_data set is_active = false where id = $1`, [second?.id]);
+        await conn.client.query(`delete from user_selected_models where id = $1`, [model?.id]);
+        const up = await migrate(conn.client, set);
+        expect(up.ok, up.error?.message).toBe(true);
+        expect(up.to).toBe('task-queue');
+      } finally {
+        await conn.close();
+      }
+    },
+  );
 
-  it("names the application's later versions when refusing them, writing nothing", async () => {
+  it("names the application's later versions when refusing them, writing nothing", slow, async () => {
     const conn = await appDatabase();
     try {
       // The repository's head: temporary users without a Telegram id.
@@ -236,7 +242,7 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
     }
   });
 
-  it('refuses a database that differs in anything else, naming no version and writing nothing', async () => {
+  it('refuses a database that differs in anything else, naming no version and writing nothing', slow, async () => {
     const conn = await appDatabase();
     try {
       await conn.client.query('alter table processed_responses drop constraint uq_dialog_response');
@@ -254,42 +260,46 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
     }
   });
 
-  it('goes down to initial (refusing while data would be lost unless allowed) and back up, keeping rows', async () => {
-    const conn = await appDatabase();
-    try {
-      expect((await adopt(conn.client, set)).ok).toBe(true);
-      expect((await migrate(conn.client, set)).ok).toBe(true);
-      await conn.client.query(`update authentication_data set key_id = 'k1' where user_id = $1`, [app.ada]);
-      await conn.client.query(`insert into tasks (type, user_id) values ('USER', $1)`, [app.ada]);
-
-      const refused = await migrate(conn.client, set, { to: 'hardening' });
-      expect(refused.error?.code).toBe('DATA_LOSS');
-      expect(refused.error?.message).toContain('tasks');
-      const toHardening = await migrate(conn.client, set, { to: 'hardening', allowDataLoss: true });
-      expect(toHardening.ok, toHardening.error?.message).toBe(true);
-      // updated_at always holds values: leaving hardening loses them.
-      const toInitial = await migrate(conn.client, set, { to: 'initial' });
-      expect(toInitial.error?.code).toBe('DATA_LOSS');
-      expect(toInitial.error?.message).toContain('sessions.updated_at');
-
-      const down = await migrate(conn.client, set, { to: 'initial', allowDataLoss: true });
-      expect(down.ok, down.error?.message).toBe(true);
-      expect(await rowCountsOf(conn.client, appTables)).toEqual(appRows);
-      // Back at the application's own schema.
-      const theirs = await connectRaw(await backend.create());
+  it(
+    'goes down to initial (refusing while data would be lost unless allowed) and back up, keeping rows',
+    slow,
+    async () => {
+      const conn = await appDatabase();
       try {
-        await runScript(theirs.client, readFixture('telegram/initial.sql'));
-        expect(diffSchemas(await schemaOf(theirs.client), await schemaOf(conn.client))).toEqual([]);
-      } finally {
-        await theirs.close();
-      }
+        expect((await adopt(conn.client, set)).ok).toBe(true);
+        expect((await migrate(conn.client, set)).ok).toBe(true);
+        await conn.client.query(`update authentication_data set key_id = 'k1' where user_id = $1`, [app.ada]);
+        await conn.client.query(`insert into tasks (type, user_id) values ('USER', $1)`, [app.ada]);
 
-      const up = await migrate(conn.client, set);
-      expect(up.ok, up.error?.message).toBe(true);
-      expect((await readStatus(conn.client, set)).generation).toBe('task-queue');
-      expect(await rowCountsOf(conn.client, appTables)).toEqual(appRows);
-    } finally {
-      await conn.close();
-    }
-  });
+        const refused = await migrate(conn.client, set, { to: 'hardening' });
+        expect(refused.error?.code).toBe('DATA_LOSS');
+        expect(refused.error?.message).toContain('tasks');
+        const toHardening = await migrate(conn.client, set, { to: 'hardening', allowDataLoss: true });
+        expect(toHardening.ok, toHardening.error?.message).toBe(true);
+        // updated_at always holds values: leaving hardening loses them.
+        const toInitial = await migrate(conn.client, set, { to: 'initial' });
+        expect(toInitial.error?.code).toBe('DATA_LOSS');
+        expect(toInitial.error?.message).toContain('sessions.updated_at');
+
+        const down = await migrate(conn.client, set, { to: 'initial', allowDataLoss: true });
+        expect(down.ok, down.error?.message).toBe(true);
+        expect(await rowCountsOf(conn.client, appTables)).toEqual(appRows);
+        // Back at the application's own schema.
+        const theirs = await connectRaw(await backend.create());
+        try {
+          await runScript(theirs.client, readFixture('telegram/initial.sql'));
+          expect(diffSchemas(await schemaOf(theirs.client), await schemaOf(conn.client))).toEqual([]);
+        } finally {
+          await theirs.close();
+        }
+
+        const up = await migrate(conn.client, set);
+        expect(up.ok, up.error?.message).toBe(true);
+        expect((await readStatus(conn.client, set)).generation).toBe('task-queue');
+        expect(await rowCountsOf(conn.client, appTables)).toEqual(appRows);
+      } finally {
+        await conn.close();
+      }
+    },
+  );
 });

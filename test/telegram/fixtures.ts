@@ -5,6 +5,7 @@
  * registered users, and row counts for "nothing was written" assertions.
  */
 import { randomBytes, randomInt } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { type Connection, connect, type SqlClient } from '../../src/connect';
 import { adopt } from '../../src/migrate/adopt';
 import { migrate } from '../../src/migrate/engine';
@@ -12,7 +13,7 @@ import { loadMigrations } from '../../src/migrate/migrations';
 import { type Keyring, type Registration, registerUser, type TelegramDb } from '../../src/repositories/telegram';
 import { targets } from '../../src/targets';
 import type { Backend } from '../support/backends';
-import { type DatabaseFixture, expectChatstoreError, rowCountsOf, useDatabase } from '../support/database';
+import { type DatabaseFixture, expectChatstoreError, rowCountsOf } from '../support/database';
 import { readFixture, runScript } from '../support/fixtures';
 
 export type TelegramFixture = DatabaseFixture<'telegram'>;
@@ -109,10 +110,27 @@ export async function openAppDatabase(backend: Backend): Promise<Connection<'tel
  * migrated (see `openAppDatabase`) — closed and dropped after it.
  */
 export function useTelegramDatabase(backend: Backend): TelegramFixture {
-  return useDatabase(
-    () => openAppDatabase(backend),
-    () => backend.cleanup(),
-  );
+  let conn: Connection<'telegram'> | undefined;
+  // Adopting starts a scratch PGlite besides the suite's own: more than the default hook timeout on a busy machine.
+  beforeAll(async () => {
+    conn = await openAppDatabase(backend);
+  }, 300_000);
+  afterAll(async () => {
+    await conn?.close();
+    await backend.cleanup();
+  });
+  const opened = () => {
+    if (!conn) throw new Error('database not open yet: use the fixture inside a test');
+    return conn;
+  };
+  return {
+    get conn() {
+      return opened();
+    },
+    get db() {
+      return opened().db;
+    },
+  };
 }
 
 export const key1 = randomBytes(32);
