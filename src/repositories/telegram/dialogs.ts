@@ -151,7 +151,8 @@ export async function listDialogsDueForProcessing(db: TelegramDb, input: DueDial
       .from(dialogs)
       .where(
         and(
-          eq(dialogs.isProcessingEnabled, true),
+          // Literal, not a parameter: the planner matches it to the partial index ix_dialogs_due.
+          sql`${dialogs.isProcessingEnabled} = true`,
           userId === undefined ? undefined : eq(dialogs.userId, userId),
           exists(credentials),
           notExists(awaitingSend),
