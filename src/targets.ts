@@ -15,6 +15,7 @@ import * as tatlockUserV0320 from './schema/tatlock-user/v0-3-20';
 import * as tatlockUserV0321 from './schema/tatlock-user/v0-3-21';
 import * as tatlockUserV0322 from './schema/tatlock-user/v0-3-22';
 import * as tatlockUserV0323 from './schema/tatlock-user/v0-3-23';
+import * as telegramHardening from './schema/telegram/hardening';
 import * as telegramInitial from './schema/telegram/initial';
 import * as telegramTaskQueue from './schema/telegram/task-queue';
 import * as todoPhase2 from './schema/todo/phase2';
@@ -29,6 +30,20 @@ export interface Generation {
   readonly file: string;
   /** The module's exports (tables, enums), for drizzle-kit's API in `chatstore check`. */
   readonly schema: Record<string, unknown>;
+}
+
+/**
+ * A change a later version of the application makes to one of the target's generations, which
+ * chatstore recognises but does not model: `adopt` names the version instead of only listing
+ * differences.
+ */
+export interface FieldVersion {
+  /** Names the application version in the refusal, e.g. `Telegram Dialog AI Processor 6d4fd6e (…)`. */
+  readonly version: string;
+  /** The generation the version's schema differs from. */
+  readonly generation: string;
+  /** Schema facts (`table users / column telegram_id`, see introspect.ts) the version changes. */
+  readonly keys: readonly string[];
 }
 
 export interface Target {
@@ -52,6 +67,8 @@ export interface Target {
   readonly fanOut?: string;
   /** PostgreSQL extensions the target's migrations create; PGlite loads them (`vector`: pgvector). */
   readonly extensions?: readonly 'vector'[];
+  /** Later versions of the application that `adopt` recognises by name (and refuses). */
+  readonly fieldVersions?: readonly FieldVersion[];
 }
 
 function generation<S extends Record<string, unknown>>(
@@ -109,9 +126,29 @@ export const targets = {
     description: 'Telegram dialog processor: users, sessions, encrypted credentials, dialogs, responses, task queue',
     generations: [
       generation('telegram', 'initial', telegramInitial),
+      generation('telegram', 'hardening', telegramHardening),
       generation('telegram', 'task-queue', telegramTaskQueue),
     ],
     migrationsDir: 'drizzle/telegram',
+    // `initial` is the application at de38a4a; what it changed afterwards (decision 013).
+    fieldVersions: [
+      {
+        version: 'Telegram Dialog AI Processor 6d4fd6e (2025-03-07; users.telegram_id nullable for temporary users)',
+        generation: 'initial',
+        keys: ['table users / column telegram_id'],
+      },
+      {
+        version:
+          'Telegram Dialog AI Processor 05c3480 (auth methods: enum authmethod, sessions.auth_method, nullable sessions.user_id)',
+        generation: 'initial',
+        keys: ['enum authmethod', 'table sessions / column auth_method', 'table sessions / column user_id'],
+      },
+      {
+        version: 'Telegram Dialog AI Processor after 6d4fd6e (dialogs.priority)',
+        generation: 'initial',
+        keys: ['table dialogs / column priority'],
+      },
+    ],
   },
   agent: {
     name: 'agent',

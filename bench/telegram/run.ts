@@ -130,6 +130,7 @@ async function setup(backend: Backend, dialogsWanted: number) {
       const dialog = await selectDialog(backend.conn.db, {
         userId: user.id,
         telegramDialogId: `-100${u}${d}`,
+        name: `chat ${u}.${d}`,
         type: 'GROUP',
       });
       dialogIds.push(dialog.id);
@@ -160,11 +161,12 @@ function hotPaths(backend: Backend, dialogIds: string[]): HotPath[] {
       lastMessageId: String(clock),
       lastMessageTimestamp: new Date(base + clock),
       suggestedResponse: `Suggested reply number ${i}: sounds good, see you at six!`,
+      modelName: 'gpt-4o-mini',
     };
   };
   const storeParams = (s: ReturnType<typeof suggestion>) => {
     const ts = s.lastMessageTimestamp.toISOString();
-    return [s.dialogId, s.lastMessageId, ts, s.suggestedResponse];
+    return [s.dialogId, s.lastMessageId, ts, s.suggestedResponse, s.modelName];
   };
   let claimText = '';
   let claimParams: (workerId: string) => unknown[] = () => [];
@@ -212,8 +214,8 @@ function hotPaths(backend: Backend, dialogIds: string[]): HotPath[] {
         storeStatements.push(seen.text);
         await backend.conn.client.query(`delete from processed_responses`);
         await backend.conn.client.query(
-          `insert into processed_responses (dialog_id, last_message_id, last_message_timestamp, suggested_response)
-           select id, '0', '2024-01-01', 'seed' from dialogs`,
+          `insert into processed_responses (dialog_id, last_message_id, last_message_timestamp, suggested_response, model_name)
+           select id, '0', '2024-01-01', 'seed', 'seed' from dialogs`,
         );
       },
     },

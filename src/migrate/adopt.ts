@@ -13,7 +13,14 @@ export interface AdoptResult {
   generation: string | null;
   /** Migrations recorded as applied (the database already had their effect). */
   recorded: string[];
-  error?: { code: ErrorCode; message: string; closest?: string; differences?: SchemaDifference[] };
+  error?: {
+    code: ErrorCode;
+    message: string;
+    closest?: string;
+    differences?: SchemaDifference[];
+    /** Later application versions the database looks like (`Target.fieldVersions`). */
+    fieldVersions?: string[];
+  };
 }
 
 /** The schema after each migration, built on a scratch database of the same dialect. */
@@ -75,6 +82,23 @@ export function blocking(differences: SchemaDifference[]): SchemaDifference[] {
 }
 
 /**
+ * The target's known later application versions that explain every difference between the
+ * database and one generation, or `[]` when some difference is unexplained.
+ */
+function recognise(set: MigrationSet, expected: ExpectedSchema[], live: SchemaFacts): string[] {
+  const versions = set.target.fieldVersions ?? [];
+  for (const generation of new Set(versions.map((v) => v.generation))) {
+    const point = expected.filter((e) => e.through.generation === generation).at(-1);
+    if (!point) continue;
+    const keys = blocking(diffSchemas(point.facts, live)).map((d) => d.key);
+    const candidates = versions.filter((v) => v.generation === generation);
+    if (keys.length === 0 || !keys.every((k) => candidates.some((v) => v.keys.includes(k)))) continue;
+    return candidates.filter((v) => v.keys.some((k) => keys.includes(k))).map((v) => v.version);
+  }
+  return [];
+}
+
+/**
  * Takes over a database that was created without chatstore (e.g. by the seed's hand-written
  * SQL): compares its live schema with the schema after each migration and, on an exact
  * match, records those migrations as applied. Later migrations are left for `migrate`.
@@ -120,10 +144,15 @@ export async function adopt(client: SqlClient, set: MigrationSet): Promise<Adopt
     const closest = ranked[0];
     const generation = closest?.e.through.generation ?? '';
     const differences = closest?.differences ?? [];
+    const fieldVersions = recognise(set, expected, live);
+    const looksLike =
+      fieldVersions.length > 0
+        ? `\nIt looks like a later version of the application, which chatstore does not model: ${fieldVersions.join('; ')}. Nothing was written.`
+        : '';
     return fail(
       'ADOPT_MISMATCH',
-      `The database of ${name} matches no generation exactly. Closest: ${generation} (after ${closest?.e.through.tag}), ${differences.length} difference(s):\n${formatDifferences(differences)}`,
-      { closest: generation, differences },
+      `The database of ${name} matches no generation exactly. Closest: ${generation} (after ${closest?.e.through.tag}), ${differences.length} difference(s):\n${formatDifferences(differences)}${looksLike}`,
+      { closest: generation, differences, ...(fieldVersions.length > 0 ? { fieldVersions } : {}) },
     );
   }
   const toRecord = set.migrations.slice(0, match.through.index + 1);

@@ -27,7 +27,7 @@ import { newUser, useTelegramDatabase } from './fixtures';
 async function raceReviews(dbs: [TelegramDb, TelegramDb], rounds: number) {
   const [a, b] = dbs;
   const { user } = await newUser(a);
-  const dialog = await selectDialog(a, { userId: user.id, telegramDialogId: 'race', type: 'PRIVATE' });
+  const dialog = await selectDialog(a, { userId: user.id, telegramDialogId: 'race', name: 'chat', type: 'PRIVATE' });
   const outcomes: string[] = [];
   for (let round = 0; round < rounds; round++) {
     const { response } = await storeSuggestion(a, {
@@ -35,6 +35,7 @@ async function raceReviews(dbs: [TelegramDb, TelegramDb], rounds: number) {
       lastMessageId: String(round),
       lastMessageTimestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, round)),
       suggestedResponse: `reply ${round}`,
+      modelName: 'gpt-4o-mini',
     });
     const results = await Promise.allSettled([
       approveResponse(a, { responseId: response.id, userId: user.id }),

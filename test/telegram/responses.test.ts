@@ -21,7 +21,13 @@ const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 12, minute));
 let chat = 0;
 
 async function newDialog(db: TelegramDb, userId: string, autoSendEnabled = false) {
-  return selectDialog(db, { userId, telegramDialogId: `-100${++chat}`, type: 'GROUP', autoSendEnabled });
+  return selectDialog(db, {
+    userId,
+    telegramDialogId: `-100${++chat}`,
+    name: `chat ${chat}`,
+    type: 'GROUP',
+    autoSendEnabled,
+  });
 }
 
 describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) => {
@@ -29,15 +35,43 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
 
   it('selects a dialog once per user and configures it', async () => {
     const { user } = await newUser(t.db);
-    const dialog = await selectDialog(t.db, { userId: user.id, telegramDialogId: '42', type: 'PRIVATE' });
-    expect(dialog).toMatchObject({ isProcessingEnabled: true, autoSendEnabled: false, lastProcessedMessageId: null });
+    const dialog = await selectDialog(t.db, {
+      userId: user.id,
+      telegramDialogId: '42',
+      name: 'Ada',
+      type: 'PRIVATE',
+      unreadCount: 3,
+      lastMessage: { text: 'hello', date: '2025-01-01T12:00:00Z' },
+    });
+    expect(dialog).toMatchObject({
+      name: 'Ada',
+      unreadCount: 3,
+      lastMessage: { text: 'hello', date: '2025-01-01T12:00:00Z' },
+      isProcessingEnabled: true,
+      autoSendEnabled: false,
+      lastProcessedMessageId: null,
+      lastProcessedAt: null,
+    });
+    const [stored] = await t.conn.client.query<{ kind: string }>(
+      'select jsonb_typeof(last_message) as kind from dialogs where id = $1',
+      [dialog.id],
+    );
+    expect(stored?.kind).toBe('object');
+    // Selecting again refreshes the name and settings; omitted counts and messages stay.
     const again = await selectDialog(t.db, {
       userId: user.id,
       telegramDialogId: '42',
+      name: 'Ada Lovelace',
       type: 'PRIVATE',
       autoSendEnabled: true,
     });
-    expect(again).toMatchObject({ id: dialog.id, autoSendEnabled: true });
+    expect(again).toMatchObject({ id: dialog.id, name: 'Ada Lovelace', autoSendEnabled: true, unreadCount: 3 });
+    expect(again.lastMessage).toEqual({ text: 'hello', date: '2025-01-01T12:00:00Z' });
+    await expectChatstoreError(
+      selectDialog(t.db, { userId: user.id, telegramDialogId: '43', name: ' ', type: 'PRIVATE' }),
+      'VALIDATION',
+      'name',
+    );
     expect(await listDialogs(t.db, user.id)).toHaveLength(1);
     const off = await configureDialog(t.db, { dialogId: dialog.id, userId: user.id, isProcessingEnabled: false });
     expect(off).toMatchObject({ isProcessingEnabled: false, autoSendEnabled: true });
@@ -49,7 +83,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
     );
     await expectChatstoreError(configureDialog(t.db, { dialogId: dialog.id, userId: user.id }), 'VALIDATION', 'input');
     await expectChatstoreError(
-      selectDialog(t.db, { userId: user.id, telegramDialogId: '1', type: 'SUPERGROUP' as never }),
+      selectDialog(t.db, { userId: user.id, telegramDialogId: '1', name: 'x', type: 'SUPERGROUP' as never }),
       'VALIDATION',
       'type',
     );
@@ -58,13 +92,17 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
   it('advances last_processed_message_id only forward', async () => {
     const { user } = await newUser(t.db);
     const dialog = await newDialog(t.db, user.id);
-    expect((await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 100 })).advanced).toBe(true);
+    const first = await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 100 });
+    expect(first).toMatchObject({ advanced: true, dialog: { lastProcessedMessageId: '100' } });
+    expect(first.dialog.lastProcessedAt).toBeInstanceOf(Date);
+    // Numeric, not textual order: '99' > '100' as text.
     const back = await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 99 });
-    expect(back).toMatchObject({ advanced: false, dialog: { lastProcessedMessageId: 100 } });
+    expect(back).toMatchObject({ advanced: false, dialog: { lastProcessedMessageId: '100' } });
+    expect((await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 1000 })).advanced).toBe(true);
     expect((await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 100 })).advanced).toBe(false);
     expect((await advanceLastProcessedMessage(t.db, { dialogId: dialog.id, messageId: 2 ** 40 })).dialog).toMatchObject(
       {
-        lastProcessedMessageId: 2 ** 40,
+        lastProcessedMessageId: String(2 ** 40),
       },
     );
     await expectChatstoreError(
@@ -87,9 +125,18 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
       lastMessageId: '10',
       lastMessageTimestamp: at(0),
       suggestedResponse: 'Hi!',
+      modelName: 'gpt-4o-mini',
     });
     expect(first.replacedId).toBeNull();
-    expect(first.response).toMatchObject({ status: 'PENDING_APPROVAL', lastMessageTimestamp: at(0) });
+    expect(first.response).toMatchObject({
+      status: 'PENDING_APPROVAL',
+      lastMessageTimestamp: at(0),
+      modelName: 'gpt-4o-mini',
+      approvedAt: null,
+      sentAt: null,
+      error: null,
+    });
+    expect(first.response.processedAt).toBeInstanceOf(Date);
 
     const before = await rowCounts(t.conn);
     const stale = await expectChatstoreError(
@@ -98,6 +145,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
         lastMessageId: '9',
         lastMessageTimestamp: at(0),
         suggestedResponse: 'x',
+        modelName: 'gpt-4o-mini',
       }),
       'CONFLICT',
       'dialogId',
@@ -110,6 +158,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
       lastMessageId: '12',
       lastMessageTimestamp: at(5),
       suggestedResponse: 'Hi, both!',
+      modelName: 'gpt-4o-mini',
     });
     expect(second.replacedId).toBe(first.response.id);
     // The replaced suggestion is gone: a reviewer who still sees it cannot approve unseen text.
@@ -129,6 +178,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
         lastMessageId: '13',
         lastMessageTimestamp: at(9),
         suggestedResponse: 'y',
+        modelName: 'gpt-4o-mini',
       }),
       'CONFLICT',
       'dialogId',
@@ -140,6 +190,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
         lastMessageId: '1',
         lastMessageTimestamp: at(0),
         suggestedResponse: 'z',
+        modelName: 'gpt-4o-mini',
       }),
       'FOREIGN_KEY',
       'dialogId',
@@ -150,6 +201,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
         lastMessageId: '1',
         lastMessageTimestamp: at(0),
         suggestedResponse: '  ',
+        modelName: 'gpt-4o-mini',
       }),
       'VALIDATION',
       'suggestedResponse',
@@ -166,6 +218,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
         lastMessageId: String(minute),
         lastMessageTimestamp: at(minute),
         suggestedResponse: `reply ${minute}`,
+        modelName: 'gpt-4o-mini',
       }).then((s) => s.response);
 
     const a = await store(1);
@@ -187,10 +240,20 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
       'INVALID_TRANSITION',
       'status',
     );
-    expect((await markResponseSent(t.db, a.id)).status).toBe('SENT');
-    await expectChatstoreError(markResponseFailed(t.db, a.id), 'INVALID_TRANSITION', 'status');
+    expect(approved.approvedAt).toBeInstanceOf(Date);
+    const sent = await markResponseSent(t.db, a.id);
+    expect(sent).toMatchObject({ status: 'SENT', error: null });
+    expect(sent.sentAt).toBeInstanceOf(Date);
+    await expectChatstoreError(
+      markResponseFailed(t.db, { responseId: a.id, error: 'x' }),
+      'INVALID_TRANSITION',
+      'status',
+    );
 
+    // The dialog keeps one response row: a new suggestion takes over a settled one, with a new id.
     const b = await store(2);
+    expect(b).toMatchObject({ status: 'PENDING_APPROVAL', approvedAt: null, sentAt: null, editedResponse: null });
+    expect(b.id).not.toBe(a.id);
     expect((await rejectResponse(t.db, { responseId: b.id, userId: user.id })).status).toBe('REJECTED');
     await expectChatstoreError(
       approveResponse(t.db, { responseId: b.id, userId: user.id }),
@@ -200,7 +263,12 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
 
     const c = await store(3);
     await approveResponse(t.db, { responseId: c.id, userId: user.id });
-    expect((await markResponseFailed(t.db, c.id)).status).toBe('FAILED');
+    await expectChatstoreError(markResponseFailed(t.db, { responseId: c.id, error: ' ' }), 'VALIDATION', 'error');
+    const failed = await markResponseFailed(t.db, { responseId: c.id, error: 'FloodWaitError: retry in 30 s' });
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'FloodWaitError: retry in 30 s', sentAt: null });
+    expect(
+      await t.conn.client.query('select count(*)::int as n from processed_responses where dialog_id = $1', [dialog.id]),
+    ).toEqual([{ n: 1 }]);
     await expectChatstoreError(markResponseSent(t.db, c.id), 'INVALID_TRANSITION', 'status');
     await expectChatstoreError(
       approveResponse(t.db, { responseId: c.id, userId: user.id, editedResponse: 'x'.repeat(4097) }),
@@ -223,6 +291,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
         lastMessageId: '1',
         lastMessageTimestamp: at(1),
         suggestedResponse: text,
+        modelName: 'gpt-4o-mini',
       });
       await approveResponse(t.db, { responseId: response.id, userId: user.id, editedResponse: `${text}!` });
     }

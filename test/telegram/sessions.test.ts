@@ -19,14 +19,28 @@ describe.each(pgBackends)('telegram sessions on $name', (backend) => {
     const { user, session, accessToken, refreshToken } = await newUser(t.db);
     expect(session.token).toBe(tokenDigest(accessToken));
     expect(session.refreshToken).toBe(tokenDigest(refreshToken));
-    expect(await findActiveSession(t.db, { token: accessToken })).toEqual(session);
-    expect(await findActiveSession(t.db, { token: refreshToken, type: 'REFRESH' })).toEqual(session);
+    expect(session).toMatchObject({ tokenType: 'ACCESS', sessionMetadata: {}, deviceInfo: {} });
+    // Finding a session is a use: last_activity moves, nothing else changes.
+    const { lastActivity: _created, ...rest } = session;
+    const found = await findActiveSession(t.db, { token: accessToken });
+    expect(found).toMatchObject(rest);
+    expect(found?.lastActivity.getTime()).toBeGreaterThanOrEqual(session.lastActivity.getTime());
+    expect(await findActiveSession(t.db, { token: refreshToken, type: 'REFRESH' })).toMatchObject(rest);
     expect(await findActiveSession(t.db, { token: refreshToken })).toBeUndefined();
     const [row] = await t.conn.client.query<{ kind: string }>(
       `select jsonb_typeof(device_info) as kind from sessions where id = $1`,
       [session.id],
     );
-    expect(row?.kind ?? null).toBeNull();
+    expect(row?.kind).toBe('object');
+
+    // The application's rule: a session idle for 7 days is not active.
+    await t.conn.client.query(`update sessions set last_activity = now() - interval '8 days' where id = $1`, [
+      session.id,
+    ]);
+    expect(await findActiveSession(t.db, { token: accessToken })).toBeUndefined();
+    expect(await findActiveSession(t.db, { token: accessToken, maxIdleSeconds: 9 * 86_400 })).toMatchObject({
+      id: session.id,
+    });
 
     const pending = await createSession(t.db, {
       userId: user.id,

@@ -26,7 +26,7 @@ describe.each(pgBackends)('telegram task queue on $name', (backend) => {
   it('enqueues without duplicating a pending task for the same dialog and type', async () => {
     await drain();
     const { user } = await newUser(t.db);
-    const dialog = await selectDialog(t.db, { userId: user.id, telegramDialogId: 'd1', type: 'PRIVATE' });
+    const dialog = await selectDialog(t.db, { userId: user.id, telegramDialogId: 'd1', name: 'chat', type: 'PRIVATE' });
     const first = await enqueueTask(t.db, { type: 'DIALOG', dialogId: dialog.id, payload: { reason: 'poll' } });
     expect(first).toMatchObject({ created: true, task: { status: 'PENDING', priority: 'NORMAL', attempts: 0 } });
     const [kind] = await t.conn.client.query(`select jsonb_typeof(payload) as k from tasks where id = $1`, [

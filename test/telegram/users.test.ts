@@ -12,6 +12,7 @@ import {
 } from '../../src/repositories/telegram';
 import { pgBackends } from '../support/backends';
 import {
+  app,
   expectChatstoreError,
   inAnHour,
   key1,
@@ -154,7 +155,10 @@ describe.each(pgBackends)('telegram users, credentials and model preferences on 
     expect(total).toBeGreaterThan(0);
     const k2Only = { currentKeyId: 'k2', keys: { k2: key2 } };
     expect(await readCredentials(t.db, { userId: user.id, keyring: k2Only })).toBe(`secret-${user.telegramId}`);
-    expect(await t.conn.client.query(`select distinct key_id from authentication_data`)).toEqual([{ key_id: 'k2' }]);
+    // Rows the application wrote carry no key id: rotation leaves them alone.
+    expect(
+      await t.conn.client.query(`select distinct key_id from authentication_data where key_id is not null`),
+    ).toEqual([{ key_id: 'k2' }]);
   });
 
   it('keeps one model preference per user', async () => {
@@ -171,5 +175,52 @@ describe.each(pgBackends)('telegram users, credentials and model preferences on 
       'modelName',
     );
     await expectChatstoreError(setModelPreference(t.db, { userId: 'nope', modelName: 'm' }), 'VALIDATION', 'userId');
+  });
+
+  it("keeps one credentials row per Telegram account and works on the application's rows", async () => {
+    const { user } = await newUser(t.db);
+    const before = await t.conn.client.query(`select count(*)::int as n from authentication_data where user_id = $1`, [
+      user.id,
+    ]);
+    const info = await storeCredentials(t.db, { userId: user.id, credentials: 'again', keyring });
+    expect(info).toMatchObject({ userId: user.id, telegramId: user.telegramId, isActive: true, lastActiveAt: null });
+    expect(info).not.toHaveProperty('sessionData');
+    // Rewritten in place: the application's unique telegram_id allows one row per account.
+    expect(
+      await t.conn.client.query(`select count(*)::int as n from authentication_data where user_id = $1`, [user.id]),
+    ).toEqual(before);
+    expect(await readCredentials(t.db, { userId: user.id, keyring })).toBe('again');
+    const [used] = await t.conn.client.query<{ used: boolean }>(
+      `select last_active_at is not null as used from authentication_data where user_id = $1`,
+      [user.id],
+    );
+    expect(used?.used).toBe(true);
+
+    // The application's rows: Ada's credentials carry no key id, Bob's have no ciphertext.
+    const written = await expectChatstoreError(
+      readCredentials(t.db, { userId: app.ada, keyring }),
+      'DECRYPTION_FAILED',
+      'keyring',
+    );
+    expect(written.message).toContain('no key id');
+    await expectChatstoreError(readCredentials(t.db, { userId: app.bob, keyring }), 'NOT_FOUND', 'userId');
+    // Another user may not take over Ada's Telegram account row.
+    await t.conn.client.query(`update users set telegram_id = $1 where id = $2`, [app.bobTelegramId + 100, app.bob]);
+    await t.conn.client.query(`update authentication_data set telegram_id = $1 where user_id = $2`, [
+      app.bobTelegramId + 100,
+      app.bob,
+    ]);
+    await t.conn.client.query(`update users set telegram_id = $1 where id = $2`, [app.adaTelegramId + 100, app.ada]);
+    await t.conn.client.query(`update users set telegram_id = $1 where id = $2`, [app.adaTelegramId, app.bob]);
+    await expectChatstoreError(
+      storeCredentials(t.db, { userId: app.bob, credentials: 'stolen', keyring }),
+      'CONFLICT',
+      'telegramId',
+    );
+    // Stored again by the app through chatstore, Ada's credentials are readable.
+    await t.conn.client.query(`update users set telegram_id = $1 where id = $2`, [app.bobTelegramId, app.bob]);
+    await t.conn.client.query(`update users set telegram_id = $1 where id = $2`, [app.adaTelegramId, app.ada]);
+    await storeCredentials(t.db, { userId: app.ada, credentials: 'ada-session', keyring });
+    expect(await readCredentials(t.db, { userId: app.ada, keyring })).toBe('ada-session');
   });
 });

@@ -1,4 +1,4 @@
--- Down from `task-queue` to `initial`: drops the task queue, the rotated refresh-token digests
+-- Down from `task-queue` to `hardening`: drops the task queue, the rotated refresh-token digests
 -- and `authentication_data.key_id`. Credentials stay, but without their key id chatstore can no
 -- longer tell which key decrypts them: the engine refuses this while key_id holds values,
 -- unless data loss is allowed.

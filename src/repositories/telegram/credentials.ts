@@ -1,20 +1,27 @@
 /**
  * Telegram credentials (seed 002, "authentication_data"), encrypted with AES-256-GCM under a
- * key the application supplies (see `crypto.ts`). One active set per user; storing new
- * credentials deactivates the previous set in the same transaction. Rotating keys:
+ * key the application supplies (see `crypto.ts`). The application keeps one row per Telegram
+ * account (`authentication_data.telegram_id` is unique): storing credentials rewrites the row of
+ * the user's Telegram account and deactivates any other active row of theirs, in one
+ * transaction. `last_active_at` is when the credentials were last read for use. Rotating keys:
  * `reencryptCredentials` rewrites rows under the keyring's current key.
  */
 import { and, eq, isNotNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { authenticationData } from '../../schema/telegram';
+import { ChatstoreError } from '../../errors';
+import { authenticationData, users } from '../../schema/telegram';
 import { parseInput } from '../shared';
+import { writeCredentials } from './credentials-row';
 import { decryptFor, encryptFor, Keyring } from './crypto';
 import { UserId } from './ids';
 import { mapped, notFound, type TelegramDb } from './internal';
 
 type CredentialsRow = typeof authenticationData.$inferSelect;
-/** A credentials row without its ciphertext: what callers may see and log. */
-export type CredentialsInfo = Omit<CredentialsRow, 'encryptedCredentials'>;
+/**
+ * A credentials row without its ciphertext and the application's `session_data`: what callers
+ * may see and log.
+ */
+export type CredentialsInfo = Omit<CredentialsRow, 'encryptedCredentials' | 'sessionData'>;
 
 export const Plaintext = z.string().min(1).max(65_536);
 
@@ -31,14 +38,15 @@ export const ReencryptInput = z.object({
 export type ReencryptInput = z.input<typeof ReencryptInput>;
 
 export function credentialsInfo(row: CredentialsRow): CredentialsInfo {
-  const { encryptedCredentials: _secret, ...info } = row;
+  const { encryptedCredentials: _secret, sessionData: _session, ...info } = row;
   return info;
 }
 
 /**
  * Stores a user's credentials encrypted with the keyring's current key and makes them the
- * active set (the previous active set, if any, is kept but deactivated). An unknown user is
- * `FOREIGN_KEY` on `userId`.
+ * active set: the row of the user's Telegram account is written (created the first time) and
+ * any other active row of the user is deactivated. An unknown user is `FOREIGN_KEY` on
+ * `userId`; a Telegram account whose row belongs to another user is `CONFLICT` on `telegramId`.
  *
  * @example
  * await storeCredentials(db, { userId, credentials: sessionString, keyring });
@@ -48,22 +56,22 @@ export async function storeCredentials(db: TelegramDb, input: StoreCredentialsIn
   const { keyId, ciphertext } = encryptFor(keyring, userId, credentials);
   const row = await mapped('authentication_data', () =>
     db.transaction(async (tx) => {
-      await tx
-        .update(authenticationData)
-        .set({ isActive: false, updatedAt: sql`now()` })
-        .where(and(eq(authenticationData.userId, userId), eq(authenticationData.isActive, true)));
-      const [inserted] = await tx
-        .insert(authenticationData)
-        .values({ userId, keyId, encryptedCredentials: ciphertext })
-        .returning();
-      return inserted as CredentialsRow;
+      const [user] = await tx.select({ telegramId: users.telegramId }).from(users).where(eq(users.id, userId)).limit(1);
+      if (!user) {
+        throw new ChatstoreError('FOREIGN_KEY', `User ${userId} does not exist`, {
+          entity: 'authentication_data',
+          field: 'userId',
+        });
+      }
+      return writeCredentials(tx, { userId, telegramId: user.telegramId, keyId, ciphertext });
     }),
   );
   return credentialsInfo(row);
 }
 
 /**
- * Decrypts a user's active credentials. None stored (or none active) is `NOT_FOUND` on
+ * Decrypts a user's active credentials and records their use (`last_active_at`). None stored
+ * (or none active, or an application row without encrypted credentials) is `NOT_FOUND` on
  * `userId`; a key missing from the keyring or a wrong key is `DECRYPTION_FAILED` on `keyring`.
  *
  * @example
@@ -73,12 +81,18 @@ export async function readCredentials(db: TelegramDb, input: ReadCredentialsInpu
   const { userId, keyring } = parseInput(ReadCredentialsInput, input, 'authentication_data');
   const [row] = await mapped('authentication_data', () =>
     db
-      .select()
-      .from(authenticationData)
-      .where(and(eq(authenticationData.userId, userId), eq(authenticationData.isActive, true)))
-      .limit(1),
+      .update(authenticationData)
+      .set({ lastActiveAt: sql`now()` })
+      .where(
+        and(
+          eq(authenticationData.userId, userId),
+          eq(authenticationData.isActive, true),
+          isNotNull(authenticationData.encryptedCredentials),
+        ),
+      )
+      .returning({ keyId: authenticationData.keyId, encryptedCredentials: authenticationData.encryptedCredentials }),
   );
-  if (!row) throw notFound('authentication_data', 'userId', userId);
+  if (!row?.encryptedCredentials) throw notFound('authentication_data', 'userId', userId);
   return decryptFor(keyring, userId, row.keyId, row.encryptedCredentials);
 }
 
@@ -117,12 +131,18 @@ export async function reencryptCredentials(db: TelegramDb, input: ReencryptInput
       const rows = await tx
         .select()
         .from(authenticationData)
-        .where(and(isNotNull(authenticationData.keyId), ne(authenticationData.keyId, keyring.currentKeyId)))
+        .where(
+          and(
+            isNotNull(authenticationData.keyId),
+            isNotNull(authenticationData.encryptedCredentials),
+            ne(authenticationData.keyId, keyring.currentKeyId),
+          ),
+        )
         .orderBy(authenticationData.id)
         .limit(batchSize)
         .for('update', { skipLocked: true });
       for (const row of rows) {
-        const plaintext = decryptFor(keyring, row.userId, row.keyId, row.encryptedCredentials);
+        const plaintext = decryptFor(keyring, row.userId, row.keyId, row.encryptedCredentials as Buffer);
         const { keyId, ciphertext } = encryptFor(keyring, row.userId, plaintext);
         await tx
           .update(authenticationData)

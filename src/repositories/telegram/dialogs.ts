@@ -1,10 +1,13 @@
 /**
  * Dialogs (seed 002, "dialogs"): the Telegram chats a user selected for processing, their
- * configuration, which are due, and how far processing got.
+ * configuration, which are due, and how far processing got. As in the application, `name`,
+ * `unread_count` and `last_message` are what Telegram's dialog list showed when the chat was
+ * selected or last refreshed; `last_processed_message_id` is the id as text and
+ * `last_processed_at` when processing last advanced.
  */
-import { and, asc, eq, exists, getTableColumns, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, eq, exists, getTableColumns, notExists, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { authenticationData, dialogs, dialogTypes, processedResponses } from '../../schema/telegram';
+import { authenticationData, dialogs, dialogTypes, type JsonObject, processedResponses } from '../../schema/telegram';
 import { parseInput } from '../shared';
 import { DialogId, UserId } from './ids';
 import { mapped, notFound, type TelegramDb } from './internal';
@@ -15,11 +18,19 @@ export type DialogType = (typeof dialogTypes)[number];
 /** Telegram message ids are positive integers, increasing per chat. */
 export const MessageId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
+const JsonObjectSchema = z.record(z.string(), z.unknown()) as z.ZodType<JsonObject>;
+
 export const SelectDialogInput = z.object({
   userId: UserId,
   /** Telegram's chat id as text (group and channel ids are negative numbers). */
   telegramDialogId: z.string().trim().min(1).max(255),
+  /** The chat's title as Telegram shows it. */
+  name: z.string().trim().min(1).max(255),
   type: z.enum(dialogTypes),
+  /** Unread messages when the dialog list was read; omitted keeps the stored count. */
+  unreadCount: z.number().int().min(0).max(2_147_483_647).optional(),
+  /** Telegram's last message of the chat as the dialog list gave it; omitted keeps the stored one. */
+  lastMessage: JsonObjectSchema.optional(),
   isProcessingEnabled: z.boolean().default(true),
   autoSendEnabled: z.boolean().default(false),
 });
@@ -49,24 +60,31 @@ export type AdvanceInput = z.input<typeof AdvanceInput>;
 /**
  * Selects a Telegram chat for processing (seed: "Create entries for selected Telegram chats →
  * set is_processing_enabled = true → set auto_send_enabled based on user preference"). Selecting
- * a chat the user already selected updates its type and settings and keeps its progress.
+ * a chat the user already selected updates its name, type, settings and, when given, its unread
+ * count and last message, and keeps its progress.
  * An unknown user is `FOREIGN_KEY` on `userId`.
  *
  * @example
- * const dialog = await selectDialog(db, { userId, telegramDialogId: '-1001234', type: 'GROUP', autoSendEnabled: true });
+ * const dialog = await selectDialog(db, {
+ *   userId, telegramDialogId: '-1001234', name: 'Climbing club', type: 'GROUP', autoSendEnabled: true,
+ * });
  */
 export async function selectDialog(db: TelegramDb, input: SelectDialogInput): Promise<Dialog> {
   const values = parseInput(SelectDialogInput, input, 'dialogs');
+  const { unreadCount, lastMessage } = values;
   const [dialog] = await mapped('dialogs', () =>
     db
       .insert(dialogs)
-      .values(values)
+      .values({ ...values, unreadCount: unreadCount ?? 0, lastMessage: lastMessage ?? {} })
       .onConflictDoUpdate({
         target: [dialogs.userId, dialogs.telegramDialogId],
         set: {
+          name: values.name,
           type: values.type,
           isProcessingEnabled: values.isProcessingEnabled,
           autoSendEnabled: values.autoSendEnabled,
+          ...(unreadCount === undefined ? {} : { unreadCount }),
+          ...(lastMessage === undefined ? {} : { lastMessage }),
           updatedAt: sql`now()`,
         },
       })
@@ -111,8 +129,8 @@ export async function listDialogs(db: TelegramDb, userId: string): Promise<Dialo
 /**
  * Dialogs the background worker should process now: processing enabled, the owner has active
  * credentials (nothing can be fetched otherwise), and no approved response is waiting to be
- * sent (a new suggestion could not be stored). Least recently touched first, so repeated calls
- * go round all dialogs.
+ * sent (a new suggestion could not be stored). Never processed first, then least recently
+ * processed, so repeated calls go round all dialogs.
  *
  * @example
  * for (const dialog of await listDialogsDueForProcessing(db, { limit: 50 })) await enqueueTask(db, {…});
@@ -133,21 +151,24 @@ export async function listDialogsDueForProcessing(db: TelegramDb, input: DueDial
       .from(dialogs)
       .where(
         and(
-          eq(dialogs.isProcessingEnabled, true),
+          // Literal, not a parameter: the planner matches it to the partial index ix_dialogs_due.
+          sql`${dialogs.isProcessingEnabled} = true`,
           userId === undefined ? undefined : eq(dialogs.userId, userId),
           exists(credentials),
           notExists(awaitingSend),
         ),
       )
-      .orderBy(asc(dialogs.updatedAt), asc(dialogs.id))
+      .orderBy(sql`${dialogs.lastProcessedAt} asc nulls first`, asc(dialogs.id))
       .limit(limit),
   );
 }
 
 /**
- * Records that messages up to `messageId` were processed. Progress only moves forward: the
- * update is conditional, so an older id (a late or repeated worker run) changes nothing and
- * `advanced` is false. A missing dialog is `NOT_FOUND` on `dialogId`.
+ * Records that messages up to `messageId` were processed, and when (`last_processed_at`).
+ * Progress only moves forward: the update is conditional, so an older id (a late or repeated
+ * worker run) changes nothing and `advanced` is false. The id is stored as text, as the
+ * application does; a stored value that is not a number (written by the application) is
+ * replaced. A missing dialog is `NOT_FOUND` on `dialogId`.
  *
  * @example
  * const { advanced } = await advanceLastProcessedMessage(db, { dialogId, messageId: 9001 });
@@ -160,11 +181,13 @@ export async function advanceLastProcessedMessage(
   const [dialog] = await mapped('dialogs', () =>
     db
       .update(dialogs)
-      .set({ lastProcessedMessageId: messageId, updatedAt: sql`now()` })
+      .set({ lastProcessedMessageId: String(messageId), lastProcessedAt: sql`now()`, updatedAt: sql`now()` })
       .where(
         and(
           eq(dialogs.id, dialogId),
-          or(sql`${dialogs.lastProcessedMessageId} is null`, sql`${dialogs.lastProcessedMessageId} < ${messageId}`),
+          // Compared as numbers: as text, '9' > '10'.
+          sql`(${dialogs.lastProcessedMessageId} is null or ${dialogs.lastProcessedMessageId} !~ '^[0-9]{1,18}$'
+            or ${dialogs.lastProcessedMessageId}::bigint < ${messageId})`,
         ),
       )
       .returning(),

@@ -1,21 +1,23 @@
 /**
  * Processed responses (seed 002, "processed_responses" and "Response Management"): the AI's
- * suggested reply per dialog and its review lifecycle. The only transitions are the seed's:
+ * latest suggested reply per dialog and its review lifecycle. The application keeps one row per
+ * dialog (`uq_dialog_response`): a new suggestion replaces the dialog's row. The only
+ * transitions are the seed's:
  *
- *   PENDING_APPROVAL → APPROVED (approve, optionally with an edited text) | REJECTED
- *   APPROVED → SENT | FAILED
+ *   PENDING_APPROVAL → APPROVED (approve, optionally with an edited text; `approved_at`) | REJECTED
+ *   APPROVED → SENT (`sent_at`) | FAILED (`error`)
  *
  * Every transition is one conditional UPDATE (`… where status = <from>`), so of two racing
  * reviewers exactly one wins; the other, and any transition not listed, is
- * `INVALID_TRANSITION`. A dialog has at most one active (pending or approved) response.
+ * `INVALID_TRANSITION`.
  */
-import { and, asc, desc, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
-import { activeProcessingStatuses, dialogs, processedResponses, type processingStatuses } from '../../schema/telegram';
+import { dialogs, processedResponses, type processingStatuses } from '../../schema/telegram';
 import { parseInput } from '../shared';
 import { DialogId, ResponseId, UserId } from './ids';
-import { dbError, invalidTransition, mapped, notFound, preparedPerHandle, type TelegramDb } from './internal';
+import { invalidTransition, mapped, notFound, preparedPerHandle, type TelegramDb } from './internal';
 
 export type ProcessedResponse = typeof processedResponses.$inferSelect;
 export type ProcessingStatus = (typeof processingStatuses)[number];
@@ -32,12 +34,17 @@ export const StoreSuggestionInput = z.object({
   /** When that message was sent: a newer suggestion replaces a pending one for an older message. */
   lastMessageTimestamp: z.date(),
   suggestedResponse: ResponseText,
+  /** The LLM that wrote the suggestion. */
+  modelName: z.string().trim().min(1).max(255),
 });
 export type StoreSuggestionInput = z.input<typeof StoreSuggestionInput>;
 
 export interface StoredSuggestion {
   response: ProcessedResponse;
-  /** Id of the pending suggestion this one replaced (deleted), if any. */
+  /**
+   * Id of the dialog's previous response, which this one replaced (a pending suggestion for an
+   * older message, or one already rejected, sent or failed); `null` for the dialog's first.
+   */
   replacedId: string | null;
 }
 
@@ -45,6 +52,13 @@ export const ReviewInput = z.object({ responseId: ResponseId, userId: UserId });
 export type ReviewInput = z.input<typeof ReviewInput>;
 export const ApproveInput = ReviewInput.extend({ editedResponse: ResponseText.optional() });
 export type ApproveInput = z.input<typeof ApproveInput>;
+
+export const FailureInput = z.object({
+  responseId: ResponseId,
+  /** What went wrong sending it (kept in `error`). */
+  error: z.string().trim().min(1).max(10_000),
+});
+export type FailureInput = z.input<typeof FailureInput>;
 
 export const ListPendingInput = z.object({ userId: UserId, limit: z.number().int().min(1).max(500).default(50) });
 export type ListPendingInput = z.input<typeof ListPendingInput>;
@@ -64,91 +78,89 @@ export type ApprovedResponse = ProcessedResponse & {
 };
 
 const ph = sql.placeholder;
-const active = inArray(processedResponses.status, [...activeProcessingStatuses]);
+
+/** Statuses whose row a new suggestion may take over: the review and the sending are over. */
+const settled = sql.raw(`'REJECTED', 'SENT', 'FAILED'`);
 
 const statements = preparedPerHandle((db) => {
-  // One statement, one round trip, atomic: delete the dialog's pending suggestion if it answers
-  // an older message, then insert. The insert reads `replaced` first (the count), so the delete
-  // has happened when the single-active index is checked; if an active response remains (an
-  // approved one, or a pending one at least as new) the index rejects the insert and nothing
-  // changes.
-  const replaced = db.$with('replaced', { id: processedResponses.id }).as(
-    db
-      .delete(processedResponses)
-      .where(
-        and(
-          eq(processedResponses.dialogId, ph('dialogId')),
-          eq(processedResponses.status, 'PENDING_APPROVAL'),
-          sql`${processedResponses.lastMessageTimestamp} < ${ph('lastMessageTimestamp')}::timestamptz`,
-        ),
-      )
-      .returning({ id: processedResponses.id })
-      .getSQL(),
-  );
-  const inserted = db
-    .$with('inserted', {
+  // One statement, one round trip, atomic. The dialog's row (one per dialog) is taken over when
+  // it is settled, or pending for an older message; it gets a new id, so a reviewer still
+  // holding the old one gets NOT_FOUND instead of approving text they never saw. An approved
+  // response awaiting sending, or a pending one at least as new, leaves the conflict's WHERE
+  // false: no row comes back and nothing changes. `prior` reads the statement's snapshot, so it
+  // sees the replaced row's old id.
+  const prior = db
+    .$with('prior', { id: processedResponses.id })
+    .as(sql`select "id" from ${processedResponses} where "dialog_id" = ${ph('dialogId')}::uuid`);
+  const stored = db
+    .$with('stored', {
       ...getTableColumns(processedResponses),
       replacedId: sql<string | null>`replaced_id`.as('replaced_id'),
     })
     .as(
-      sql`insert into ${processedResponses}
-        ("dialog_id", "last_message_id", "last_message_timestamp", "suggested_response")
-      select ${ph('dialogId')}::uuid, ${ph('lastMessageId')}::varchar, ${ph('lastMessageTimestamp')}::timestamptz,
-        ${ph('suggestedResponse')}::text
-      from (select count(*) from ${replaced}) as "after_replace"
-      returning *, (select "id" from ${replaced} limit 1) as "replaced_id"`,
+      sql`insert into ${processedResponses} as "current"
+        ("id", "dialog_id", "last_message_id", "last_message_timestamp", "suggested_response", "status", "model_name")
+      values (gen_random_uuid(), ${ph('dialogId')}::uuid, ${ph('lastMessageId')}::varchar,
+        ${ph('lastMessageTimestamp')}::timestamptz, ${ph('suggestedResponse')}::text, 'PENDING_APPROVAL',
+        ${ph('modelName')}::varchar)
+      on conflict ("dialog_id") do update set
+        "id" = excluded."id", "last_message_id" = excluded."last_message_id",
+        "last_message_timestamp" = excluded."last_message_timestamp",
+        "suggested_response" = excluded."suggested_response", "edited_response" = null,
+        "status" = 'PENDING_APPROVAL', "model_name" = excluded."model_name", "processed_at" = now(),
+        "approved_at" = null, "sent_at" = null, "error" = null, "created_at" = now(), "updated_at" = now()
+      where "current"."status" in (${settled})
+        or ("current"."status" = 'PENDING_APPROVAL'
+          and "current"."last_message_timestamp" < excluded."last_message_timestamp")
+      returning *, (select "id" from ${prior}) as "replaced_id"`,
     );
   return {
-    store: db.with(replaced, inserted).select().from(inserted).prepare('telegram_store_suggestion'),
+    store: db.with(prior, stored).select().from(stored).prepare('telegram_store_suggestion'),
   };
 });
 
 /**
- * Stores the AI's suggestion for a dialog (one prepared statement). A pending suggestion for an
- * older message is replaced — deleted, so a reviewer holding its id gets `NOT_FOUND` rather
- * than approving text they never saw (the seed's "automatic response invalidation"). If the
- * dialog has an approved response not yet sent, or a pending one for a message at least as
- * new, it is `CONFLICT` on `dialogId` and nothing changes. A missing dialog is `FOREIGN_KEY`
- * on `dialogId`.
+ * Stores the AI's suggestion for a dialog (one prepared statement) as the dialog's one response
+ * row. It replaces the previous response when that one is settled (rejected, sent or failed) or
+ * pending for an older message — the seed's "automatic response invalidation"; the new response
+ * has a new id, so a reviewer holding the old one gets `NOT_FOUND` rather than approving text
+ * they never saw. If the dialog has an approved response not yet sent, or a pending one for a
+ * message at least as new, it is `CONFLICT` on `dialogId` and nothing changes. A missing dialog
+ * is `FOREIGN_KEY` on `dialogId`.
  *
  * @example
  * const { response, replacedId } = await storeSuggestion(db, {
  *   dialogId, lastMessageId: '9001', lastMessageTimestamp: new Date(msg.date * 1000),
- *   suggestedResponse: 'Sounds good, see you at 6!',
+ *   suggestedResponse: 'Sounds good, see you at 6!', modelName: 'gpt-4o-mini',
  * });
  */
 export async function storeSuggestion(db: TelegramDb, input: StoreSuggestionInput): Promise<StoredSuggestion> {
   const values = parseInput(StoreSuggestionInput, input, 'processed_responses');
-  try {
-    const [row] = await statements(db).store.execute({
+  const [row] = await mapped('processed_responses', () =>
+    statements(db).store.execute({
       ...values,
       lastMessageTimestamp: values.lastMessageTimestamp.toISOString(),
-    });
-    if (!row) throw new ChatstoreError('DATABASE_ERROR', 'storing a suggestion returned no row');
+    }),
+  );
+  if (row) {
     const { replacedId, ...response } = row;
     return { response, replacedId };
-  } catch (error) {
-    const mappedError = dbError(error, 'processed_responses');
-    if (mappedError.code === 'CONFLICT') {
-      const [current] = await mapped('processed_responses', () =>
-        db
-          .select()
-          .from(processedResponses)
-          .where(and(eq(processedResponses.dialogId, values.dialogId), active))
-          .limit(1),
-      );
-      const why =
-        current?.status === 'APPROVED'
-          ? `an approved response (${current.id}) is waiting to be sent`
-          : `the pending response ${current?.id ?? ''} answers a message at least as new`;
-      throw new ChatstoreError('CONFLICT', `Dialog ${values.dialogId} already has an active response: ${why}`, {
-        entity: 'processed_responses',
-        field: 'dialogId',
-        cause: error,
-      });
-    }
-    throw mappedError;
   }
+  const [current] = await mapped('processed_responses', () =>
+    db
+      .select({ id: processedResponses.id, status: processedResponses.status })
+      .from(processedResponses)
+      .where(eq(processedResponses.dialogId, values.dialogId))
+      .limit(1),
+  );
+  const why =
+    current?.status === 'APPROVED'
+      ? `an approved response (${current.id}) is waiting to be sent`
+      : `the pending response ${current?.id ?? ''} answers a message at least as new`;
+  throw new ChatstoreError('CONFLICT', `Dialog ${values.dialogId} already has an active response: ${why}`, {
+    entity: 'processed_responses',
+    field: 'dialogId',
+  });
 }
 
 async function transition(
@@ -157,7 +169,10 @@ async function transition(
   from: ProcessingStatus,
   to: ProcessingStatus,
   userId: string | undefined,
-  editedResponse?: string,
+  changes: Partial<Pick<typeof processedResponses.$inferInsert, 'editedResponse' | 'error'>> & {
+    approvedAt?: SQL;
+    sentAt?: SQL;
+  } = {},
 ): Promise<ProcessedResponse> {
   const owned =
     userId === undefined
@@ -169,11 +184,7 @@ async function transition(
   const [row] = await mapped('processed_responses', () =>
     db
       .update(processedResponses)
-      .set({
-        status: to,
-        ...(editedResponse === undefined ? {} : { editedResponse }),
-        updatedAt: sql`now()`,
-      })
+      .set({ status: to, ...changes, updatedAt: sql`now()` })
       .where(and(eq(processedResponses.id, responseId), eq(processedResponses.status, from), owned))
       .returning(),
   );
@@ -204,7 +215,10 @@ async function transition(
  */
 export async function approveResponse(db: TelegramDb, input: ApproveInput): Promise<ProcessedResponse> {
   const { responseId, userId, editedResponse } = parseInput(ApproveInput, input, 'processed_responses');
-  return transition(db, responseId, 'PENDING_APPROVAL', 'APPROVED', userId, editedResponse);
+  return transition(db, responseId, 'PENDING_APPROVAL', 'APPROVED', userId, {
+    ...(editedResponse === undefined ? {} : { editedResponse }),
+    approvedAt: sql`now()`,
+  });
 }
 
 /**
@@ -219,25 +233,28 @@ export async function rejectResponse(db: TelegramDb, input: ReviewInput): Promis
 }
 
 /**
- * The sender records a delivered response: APPROVED → SENT. Anything else is
+ * The sender records a delivered response: APPROVED → SENT, with `sent_at`. Anything else is
  * `INVALID_TRANSITION` on `status` (so a response is never marked sent twice).
  *
  * @example
  * await markResponseSent(db, responseId);
  */
 export async function markResponseSent(db: TelegramDb, responseId: string): Promise<ProcessedResponse> {
-  return transition(db, parseInput(ResponseId, responseId, 'processed_responses'), 'APPROVED', 'SENT', undefined);
+  return transition(db, parseInput(ResponseId, responseId, 'processed_responses'), 'APPROVED', 'SENT', undefined, {
+    sentAt: sql`now()`,
+  });
 }
 
 /**
- * The sender records a failed delivery: APPROVED → FAILED. Anything else is
- * `INVALID_TRANSITION` on `status`.
+ * The sender records a failed delivery: APPROVED → FAILED, keeping what went wrong in `error`.
+ * Anything else is `INVALID_TRANSITION` on `status`.
  *
  * @example
- * await markResponseFailed(db, responseId);
+ * await markResponseFailed(db, { responseId, error: 'FloodWaitError: retry in 30 s' });
  */
-export async function markResponseFailed(db: TelegramDb, responseId: string): Promise<ProcessedResponse> {
-  return transition(db, parseInput(ResponseId, responseId, 'processed_responses'), 'APPROVED', 'FAILED', undefined);
+export async function markResponseFailed(db: TelegramDb, input: FailureInput): Promise<ProcessedResponse> {
+  const { responseId, error } = parseInput(FailureInput, input, 'processed_responses');
+  return transition(db, responseId, 'APPROVED', 'FAILED', undefined, { error });
 }
 
 /**
@@ -285,7 +302,7 @@ export async function listApprovedToSend(db: TelegramDb, input: ListApprovedInpu
       .where(
         and(eq(processedResponses.status, 'APPROVED'), userId === undefined ? undefined : eq(dialogs.userId, userId)),
       )
-      .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.updatedAt), asc(processedResponses.id))
+      .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.approvedAt), asc(processedResponses.id))
       .limit(limit),
   );
 }

@@ -1,6 +1,8 @@
 /**
  * Web sessions (seed 002, "sessions"): create, look up by token, refresh with rotation, expire,
- * clean up. chatstore stores the sha-256 digest of every token (hex, in `token` and
+ * clean up. As in the application, `token_type` says what `token` holds (an access token),
+ * `last_activity` is when the session was last used, and a session idle for 7 days is no longer
+ * active. chatstore stores the sha-256 digest of every token (hex, in `token` and
  * `refresh_token`), never the token: a leaked table does not let anyone in. A refresh rotates
  * the refresh token; presenting one that was already rotated revokes the whole session (its
  * holder and a thief cannot both keep using it).
@@ -43,7 +45,15 @@ export const NewSessionFields = z.object({
 export const CreateSessionInput = NewSessionFields.extend({ userId: UserId });
 export type CreateSessionInput = z.input<typeof CreateSessionInput>;
 
-export const FindSessionInput = z.object({ token: Token, type: z.enum(tokenTypes).default('ACCESS') });
+/** The application's rule: a session unused for this long is no longer active. */
+export const defaultMaxIdleSeconds = 7 * 86_400;
+
+export const FindSessionInput = z.object({
+  token: Token,
+  type: z.enum(tokenTypes).default('ACCESS'),
+  /** A session unused for longer is not active; default 7 days, as in the application. */
+  maxIdleSeconds: z.number().int().min(1).default(defaultMaxIdleSeconds),
+});
 export type FindSessionInput = z.input<typeof FindSessionInput>;
 
 export const RefreshSessionInput = z.object({
@@ -68,9 +78,10 @@ export function sessionValues(userId: string, fields: z.output<typeof NewSession
     status: fields.status,
     token: tokenDigest(fields.accessToken),
     refreshToken: fields.refreshToken === undefined ? null : tokenDigest(fields.refreshToken),
+    tokenType: 'ACCESS' as const,
     expiresAt: fields.expiresAt,
-    sessionMetadata: fields.sessionMetadata,
-    deviceInfo: fields.deviceInfo,
+    sessionMetadata: fields.sessionMetadata ?? {},
+    deviceInfo: fields.deviceInfo ?? {},
   };
 }
 
@@ -93,23 +104,29 @@ export async function createSession(db: TelegramDb, input: CreateSessionInput): 
 
 /**
  * The authenticated, unexpired session a token belongs to, or `undefined` (unknown, expired,
- * revoked or still pending).
+ * revoked, still pending, or idle longer than `maxIdleSeconds`). Finding it is a use: its
+ * `last_activity` moves to now, in the same statement.
  *
  * @example
  * const session = await findActiveSession(db, { token: bearer });
  * if (!session) return unauthorized();
  */
 export async function findActiveSession(db: TelegramDb, input: FindSessionInput): Promise<Session | undefined> {
-  const { token, type } = parseInput(FindSessionInput, input, 'sessions');
+  const { token, type, maxIdleSeconds } = parseInput(FindSessionInput, input, 'sessions');
   const column = type === 'ACCESS' ? sessions.token : sessions.refreshToken;
   const [session] = await mapped('sessions', () =>
     db
-      .select()
-      .from(sessions)
+      .update(sessions)
+      .set({ lastActivity: sql`now()` })
       .where(
-        and(eq(column, tokenDigest(token)), eq(sessions.status, 'AUTHENTICATED'), sql`${sessions.expiresAt} > now()`),
+        and(
+          eq(column, tokenDigest(token)),
+          eq(sessions.status, 'AUTHENTICATED'),
+          sql`${sessions.expiresAt} > now()`,
+          sql`${sessions.lastActivity} > now() - make_interval(secs => ${maxIdleSeconds})`,
+        ),
       )
-      .limit(1),
+      .returning(),
   );
   return session;
 }
@@ -182,6 +199,7 @@ export async function refreshSession(db: TelegramDb, input: RefreshSessionInput)
           token: tokenDigest(accessToken),
           refreshToken: tokenDigest(newRefreshToken),
           expiresAt,
+          lastActivity: sql`now()`,
           updatedAt: sql`now()`,
         })
         .where(

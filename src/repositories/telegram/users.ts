@@ -4,9 +4,10 @@
  */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { authenticationData, sessions, users } from '../../schema/telegram';
+import { sessions, users } from '../../schema/telegram';
 import { parseInput } from '../shared';
 import { type CredentialsInfo, credentialsInfo, Plaintext } from './credentials';
+import { writeCredentials } from './credentials-row';
 import { encryptFor, Keyring } from './crypto';
 import { TelegramId, UserId } from './ids';
 import { mapped, notFound, type TelegramDb } from './internal';
@@ -54,12 +55,9 @@ export async function registerUser(db: TelegramDb, input: RegisterUserInput): Pr
       const [user] = await tx.insert(users).values(profile).returning();
       if (!user) throw new Error('insert into users returned no row');
       const { keyId, ciphertext } = encryptFor(keyring, user.id, credentials);
-      const [stored] = await tx
-        .insert(authenticationData)
-        .values({ userId: user.id, keyId, encryptedCredentials: ciphertext })
-        .returning();
+      const stored = await writeCredentials(tx, { userId: user.id, telegramId: user.telegramId, keyId, ciphertext });
       const [created] = await tx.insert(sessions).values(sessionValues(user.id, session)).returning();
-      if (!stored || !created) throw new Error('registration insert returned no row');
+      if (!created) throw new Error('registration insert returned no row');
       return { user, credentials: credentialsInfo(stored), session: created };
     }),
   );

@@ -1,32 +1,33 @@
 /**
- * telegram, generation `initial` (seed 002, "Current Implementation"): the Telegram dialog
- * processor's users, dialogs, the AI's suggested responses, web sessions, encrypted Telegram
- * credentials and model preferences, with the enums the seed's SQLAlchemy models declare.
+ * telegram, generation `initial`: the schema the Telegram Dialog AI Processor's own SQLAlchemy
+ * models create (BoomMccloud/Telegram_Dialog_AI_Processor at de38a4a, `backend/app/db/models/`,
+ * `Base.metadata.create_all`); seed 002 is an excerpt of that commit's README. Every type,
+ * nullability, default and constraint name is the application's, so a database it created adopts
+ * here exactly (decision 013, test/engine/telegram-migrations.test.ts).
  * Frozen: a released generation never changes; add a new generation instead.
  *
- * The seed describes SQLAlchemy models, not DDL. Names are what SQLAlchemy and PostgreSQL give
- * them: enum types are the lower-cased class names (`dialogtype`), enum labels the member
- * names (`PENDING_APPROVAL`), constraints PostgreSQL's defaults (`dialogs_user_id_fkey`),
- * indexes SQLAlchemy's `ix_<table>_<column>`. So a database the Python app created adopts
- * exactly (test/engine/telegram-migrations.test.ts).
+ * What SQLAlchemy does and this module therefore does too: enum types are the lower-cased class
+ * names (`dialogtype`) with the member names as labels (`PENDING_APPROVAL`); primary, unique and
+ * foreign keys get PostgreSQL's default names except where the models name them
+ * (`uq_dialog_user_telegram`, `uq_dialog_response`); the models declare no index. Defaults the
+ * models compute in Python (`default=uuid4`, `default=False`, `default=dict`, enum defaults) are
+ * not in the database: no server default here. chatstore's own rules come with `hardening`.
  *
- * Extensions: none are created here (decision 005): `gen_random_uuid()` is core PostgreSQL
- * since 13, and no column uses `vector` yet.
+ * Extensions: none are created here (decision 005).
  */
-import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   customType,
   foreignKey,
-  index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
   text,
   timestamp,
   unique,
-  uniqueIndex,
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
@@ -37,12 +38,12 @@ export const dialogTypes = ['PRIVATE', 'GROUP', 'CHANNEL'] as const;
 export const processingStatuses = ['PENDING_APPROVAL', 'APPROVED', 'REJECTED', 'SENT', 'FAILED'] as const;
 
 export const sessionStatus = pgEnum('sessionstatus', sessionStatuses);
-/** Declared by the seed for JWT token types; no column uses it (the repositories take it as input). */
+/** The kind of JWT a session's `token` holds; chatstore's sessions hold access tokens. */
 export const tokenType = pgEnum('tokentype', tokenTypes);
 export const dialogType = pgEnum('dialogtype', dialogTypes);
 export const processingStatus = pgEnum('processingstatus', processingStatuses);
 
-/** Statuses in which a response still counts as the dialog's one active response. */
+/** Statuses in which a response still awaits review or sending. */
 export const activeProcessingStatuses = ['PENDING_APPROVAL', 'APPROVED'] as const;
 
 /** PostgreSQL `bytea` as a Node Buffer (drizzle 0.45 has no built-in bytea column). */
@@ -52,14 +53,16 @@ export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array 
   fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
 });
 
-/** JSON objects only: what `session_metadata` and `device_info` hold. */
+/** JSON objects only: what `session_metadata`, `device_info`, `session_data` and `last_message` hold. */
 export type JsonObject = { [key: string]: unknown };
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).defaultNow().notNull();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).defaultNow().notNull();
+const cascadeToUser = (name: string, column: AnyPgColumn) =>
+  foreignKey({ name, columns: [column], foreignColumns: [users.id] }).onDelete('cascade');
 
 export const users = pgTable('users', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: uuid('id').primaryKey(),
   // Telegram user ids have at most 52 significant bits: a JS number holds them exactly.
   telegramId: bigint('telegram_id', { mode: 'number' }).notNull().unique('users_telegram_id_key'),
   username: varchar('username', { length: 255 }),
@@ -69,38 +72,62 @@ export const users = pgTable('users', {
   updatedAt: updatedAt(),
 });
 
+export const authenticationData = pgTable(
+  'authentication_data',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').notNull(),
+    // One row per Telegram account: the application keys credentials by it.
+    telegramId: bigint('telegram_id', { mode: 'number' }).notNull().unique('authentication_data_telegram_id_key'),
+    sessionData: jsonb('session_data').$type<JsonObject>(),
+    encryptedCredentials: bytea('encrypted_credentials'),
+    createdAt: createdAt(),
+    lastActiveAt: timestamp('last_active_at', { withTimezone: true }),
+    isActive: boolean('is_active'),
+  },
+  (t) => [cascadeToUser('authentication_data_user_id_fkey', t.userId)],
+);
+
 export const dialogs = pgTable(
   'dialogs',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull(),
+    id: uuid('id').primaryKey(),
     telegramDialogId: varchar('telegram_dialog_id', { length: 255 }).notNull(),
+    userId: uuid('user_id').notNull(),
+    name: varchar('name', { length: 255 }).notNull(),
     type: dialogType('type').notNull(),
-    isProcessingEnabled: boolean('is_processing_enabled').default(false).notNull(),
-    autoSendEnabled: boolean('auto_send_enabled').default(false).notNull(),
-    // Telegram message ids grow per chat; BIGINT so "only forward" is a numeric comparison.
-    lastProcessedMessageId: bigint('last_processed_message_id', { mode: 'number' }),
+    unreadCount: integer('unread_count'),
+    lastMessage: jsonb('last_message').$type<JsonObject>(),
+    isProcessingEnabled: boolean('is_processing_enabled').notNull(),
+    autoSendEnabled: boolean('auto_send_enabled').notNull(),
+    // Telegram message id as text, as the application stores it.
+    lastProcessedMessageId: varchar('last_processed_message_id', { length: 255 }),
+    lastProcessedAt: timestamp('last_processed_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    foreignKey({ name: 'dialogs_user_id_fkey', columns: [t.userId], foreignColumns: [users.id] }).onDelete('cascade'),
+    cascadeToUser('dialogs_user_id_fkey', t.userId),
     // "A dialog once per user."
-    unique('dialogs_user_id_telegram_dialog_id_key').on(t.userId, t.telegramDialogId),
-    index('ix_dialogs_user_id').on(t.userId),
+    unique('uq_dialog_user_telegram').on(t.userId, t.telegramDialogId),
   ],
 );
 
 export const processedResponses = pgTable(
   'processed_responses',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').primaryKey(),
     dialogId: uuid('dialog_id').notNull(),
     lastMessageId: varchar('last_message_id', { length: 255 }).notNull(),
     lastMessageTimestamp: timestamp('last_message_timestamp', { withTimezone: true }).notNull(),
     suggestedResponse: text('suggested_response').notNull(),
     editedResponse: text('edited_response'),
-    status: processingStatus('status').default('PENDING_APPROVAL').notNull(),
+    status: processingStatus('status').notNull(),
+    modelName: varchar('model_name', { length: 255 }).notNull(),
+    processedAt: timestamp('processed_at', { withTimezone: true }).defaultNow().notNull(),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    error: text('error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -110,71 +137,39 @@ export const processedResponses = pgTable(
       columns: [t.dialogId],
       foreignColumns: [dialogs.id],
     }).onDelete('cascade'),
-    index('ix_processed_responses_dialog_id').on(t.dialogId),
-    index('ix_processed_responses_status').on(t.status),
-    // "Single active response per dialog": at most one awaiting review or sending. sql``,
-    // not eq(): drizzle-kit would write a bind parameter into the DDL.
-    uniqueIndex('uq_processed_responses_active_dialog')
-      .on(t.dialogId)
-      .where(sql`status IN ('PENDING_APPROVAL', 'APPROVED')`),
+    // "The latest AI response for each dialog": one row per dialog.
+    unique('uq_dialog_response').on(t.dialogId),
   ],
 );
 
 export const sessions = pgTable(
   'sessions',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').primaryKey(),
     userId: uuid('user_id').notNull(),
-    status: sessionStatus('status').default('PENDING').notNull(),
+    status: sessionStatus('status').notNull(),
     // chatstore stores the sha-256 hex digest of each token here, never the token itself.
     token: varchar('token', { length: 500 }).notNull().unique('sessions_token_key'),
     refreshToken: varchar('refresh_token', { length: 500 }).unique('sessions_refresh_token_key'),
+    tokenType: tokenType('token_type').notNull(),
+    createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    sessionMetadata: jsonb('session_metadata').$type<JsonObject>(),
-    deviceInfo: jsonb('device_info').$type<JsonObject>(),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
+    lastActivity: timestamp('last_activity', { withTimezone: true }).defaultNow().notNull(),
+    sessionMetadata: jsonb('session_metadata').$type<JsonObject>().notNull(),
+    deviceInfo: jsonb('device_info').$type<JsonObject>().notNull(),
   },
-  (t) => [
-    foreignKey({ name: 'sessions_user_id_fkey', columns: [t.userId], foreignColumns: [users.id] }).onDelete('cascade'),
-    index('ix_sessions_user_id').on(t.userId),
-    index('ix_sessions_expires_at').on(t.expiresAt),
-  ],
-);
-
-export const authenticationData = pgTable(
-  'authentication_data',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull(),
-    encryptedCredentials: bytea('encrypted_credentials').notNull(),
-    isActive: boolean('is_active').default(true).notNull(),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [
-    foreignKey({ name: 'authentication_data_user_id_fkey', columns: [t.userId], foreignColumns: [users.id] }).onDelete(
-      'cascade',
-    ),
-    index('ix_authentication_data_user_id').on(t.userId),
-    // One set of valid credentials per user; older ones stay, inactive, until cleaned up.
-    uniqueIndex('uq_authentication_data_active_user').on(t.userId).where(sql`is_active = true`),
-  ],
+  (t) => [cascadeToUser('sessions_user_id_fkey', t.userId)],
 );
 
 export const userSelectedModels = pgTable(
   'user_selected_models',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull().unique('user_selected_models_user_id_key'),
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').notNull(),
     modelName: varchar('model_name', { length: 255 }).notNull(),
     systemPrompt: text('system_prompt'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    foreignKey({ name: 'user_selected_models_user_id_fkey', columns: [t.userId], foreignColumns: [users.id] }).onDelete(
-      'cascade',
-    ),
-  ],
+  (t) => [cascadeToUser('user_selected_models_user_id_fkey', t.userId)],
 );

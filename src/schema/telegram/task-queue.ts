@@ -1,14 +1,13 @@
 /**
  * telegram, generation `task-queue` (seed 002, "Planned Implementations"): the background
  * worker's task queue with the planned `TaskStatus`, `TaskPriority` and `TaskType` enums, plus
- * what chatstore's repositories need beyond the seed's `initial` tables (decision 005):
+ * what chatstore's repositories need beyond the application's tables (decision 005):
  * `authentication_data.key_id` (which key encrypted the credentials, so keys can rotate) and
  * `session_rotated_tokens` (digests of refresh tokens already rotated, to detect their reuse).
  * Frozen: a released generation never changes; add a new generation instead.
  */
 import { sql } from 'drizzle-orm';
 import {
-  boolean,
   check,
   foreignKey,
   index,
@@ -22,7 +21,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
-import { bytea, dialogs, sessions, users } from './initial';
+import { authenticationDataColumns, authenticationDataRules, dialogs, sessions, users } from './hardening';
 
 export {
   activeProcessingStatuses,
@@ -41,7 +40,7 @@ export {
   tokenTypes,
   userSelectedModels,
   users,
-} from './initial';
+} from './hardening';
 
 export const taskStatuses = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 /** Oldest first: PostgreSQL orders enum values by declaration, so `priority DESC` is HIGH first. */
@@ -55,25 +54,11 @@ export const taskType = pgEnum('tasktype', taskTypes);
 const createdAt = () => timestamp('created_at', { withTimezone: true }).defaultNow().notNull();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).defaultNow().notNull();
 
-/** `initial`'s table plus `key_id`: NULL only on rows written before chatstore (not readable by it). */
+/** `hardening`'s table plus `key_id`: NULL on rows written before chatstore (not readable by it). */
 export const authenticationData = pgTable(
   'authentication_data',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull(),
-    encryptedCredentials: bytea('encrypted_credentials').notNull(),
-    keyId: varchar('key_id', { length: 64 }),
-    isActive: boolean('is_active').default(true).notNull(),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [
-    foreignKey({ name: 'authentication_data_user_id_fkey', columns: [t.userId], foreignColumns: [users.id] }).onDelete(
-      'cascade',
-    ),
-    index('ix_authentication_data_user_id').on(t.userId),
-    uniqueIndex('uq_authentication_data_active_user').on(t.userId).where(sql`is_active = true`),
-  ],
+  { ...authenticationDataColumns(), keyId: varchar('key_id', { length: 64 }) },
+  authenticationDataRules,
 );
 
 /** Refresh tokens a session has rotated away from (sha-256 digests); presenting one revokes it. */
