@@ -17,6 +17,7 @@ import * as tatlockUserV0322 from './schema/tatlock-user/v0-3-22';
 import * as tatlockUserV0323 from './schema/tatlock-user/v0-3-23';
 import * as telegramInitial from './schema/telegram/initial';
 import * as telegramTaskQueue from './schema/telegram/task-queue';
+import * as todoArchiveSearch from './schema/todo/archive-search';
 import * as todoPhase2 from './schema/todo/phase2';
 import * as todoPhase3 from './schema/todo/phase3';
 
@@ -123,8 +124,12 @@ export const targets = {
     name: 'todo',
     dialect: 'postgresql',
     seed: '004',
-    description: 'Phase III todo chatbot: users, tasks, conversations, messages',
-    generations: [generation('todo', 'phase2', todoPhase2), generation('todo', 'phase3', todoPhase3)],
+    description: 'Phase III todo chatbot: users, tasks, conversations, messages, full-text search, archival',
+    generations: [
+      generation('todo', 'phase2', todoPhase2),
+      generation('todo', 'phase3', todoPhase3),
+      generation('todo', 'archive-search', todoArchiveSearch),
+    ],
     migrationsDir: 'drizzle/todo',
   },
 } as const satisfies Record<string, Target>;
