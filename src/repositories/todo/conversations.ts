@@ -55,7 +55,7 @@ const statements = preparedPerHandle((db) => ({
   touch: db
     .update(conversations)
     // Activity brings an archived conversation back, as a new message does.
-    .set({ updatedAt: sql`clock_timestamp()`, archivedAt: null })
+    .set({ updatedAt: sql`clock_timestamp()`, archivedAt: sql`null` })
     .where(
       and(eq(conversations.id, sql.placeholder('conversationId')), eq(conversations.userId, sql.placeholder('userId'))),
     )

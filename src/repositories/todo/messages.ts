@@ -104,7 +104,7 @@ const statements = preparedPerHandle((db) => {
     db
       .update(conversations)
       // A new message brings an archived conversation back.
-      .set({ updatedAt: sql`clock_timestamp()`, archivedAt: null })
+      .set({ updatedAt: sql`clock_timestamp()`, archivedAt: sql`null` })
       .where(and(eq(conversations.id, ph('conversationId')), eq(conversations.userId, ph('userId'))))
       .returning({ id: conversations.id, updatedAt: conversations.updatedAt })
       .getSQL(),
