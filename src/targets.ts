@@ -117,7 +117,12 @@ export const targets = {
     dialect: 'postgresql',
     seed: '003',
     description: 'Agent memory system: structured messages, vector memories, versioned state, context, sessions',
-    generations: [generation('agent', 'v1', agentV1), generation('agent', 'v2', agentV2)],
+    generations: [
+      generation('agent', 'v1', agentV1),
+      generation('agent', 'v2', agentV2),
+      // No table changes: the seed's updated_at triggers, a custom migration.
+      generation('agent', 'v2-triggers', agentV2, 'v2'),
+    ],
     migrationsDir: 'drizzle/agent',
   },
   todo: {
