@@ -51,6 +51,12 @@ export interface Target {
    * files; `migrate --all` runs the fan-out over `./data/<fanOut>` instead of one default file.
    */
   readonly fanOut?: string;
+  /**
+   * Differences from a generation's schema that `adopt` accepts (exact key, expected and actual
+   * text): shapes of legacy databases the seed allows but chatstore's own DDL is stricter than.
+   * Nothing is changed in the adopted database.
+   */
+  readonly adoptTolerates?: readonly { key: string; expected?: string; actual?: string }[];
 }
 
 function generation<S extends Record<string, unknown>>(
@@ -124,6 +130,20 @@ export const targets = {
       generation('agent', 'v2-triggers', agentV2, 'v2'),
     ],
     migrationsDir: 'drizzle/agent',
+    // The seed lists v1's chat_messages columns without constraints or indexes: a database made
+    // from that list has no NOT NULL on content / created_at and no idx_chat_messages_channel.
+    adoptTolerates: [
+      { key: 'table chat_messages / column content', expected: 'text not null', actual: 'text null' },
+      {
+        key: 'table chat_messages / column created_at',
+        expected: 'timestamp with time zone not null default now()',
+        actual: 'timestamp with time zone null default now()',
+      },
+      {
+        key: 'table chat_messages / index idx_chat_messages_channel',
+        expected: 'CREATE INDEX idx_chat_messages_channel ON public.chat_messages USING btree (channel_id, created_at)',
+      },
+    ],
   },
   todo: {
     name: 'todo',

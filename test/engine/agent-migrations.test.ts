@@ -55,6 +55,51 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
     }
   });
 
+  it('adopts v1 in the seed’s own shape too: no NOT NULL on content / created_at, no index', async () => {
+    const conn = await connectRaw(await backend.create(), backend.connectOptions);
+    try {
+      const seedShape = readFixture('agent/v1.sql')
+        .replace('content TEXT NOT NULL', 'content TEXT')
+        .replace(
+          'created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW()',
+          'created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW()',
+        )
+        .replace(/CREATE INDEX idx_chat_messages_channel[^;]*;/, '');
+      expect(seedShape).not.toContain('idx_chat_messages_channel');
+      await runScript(conn.client, seedShape);
+      const [channel] = await conn.client.query<{ id: string }>(
+        `insert into channels (name) values ('c') returning id`,
+      );
+      await conn.client.query('insert into chat_messages (channel_id, content, created_at) values ($1, null, null)', [
+        channel?.id,
+      ]);
+      const adopted = await adopt(conn.client, set);
+      expect(adopted.ok, adopted.error?.message).toBe(true);
+      expect(adopted.recorded).toEqual(['0000_v1']);
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+      // Adopting changes nothing: the legacy row and the looser columns stay.
+      expect(await conn.client.query('select content, created_at from chat_messages')).toEqual([
+        { content: null, created_at: null },
+      ]);
+      // Only those differences are tolerated: another one still refuses.
+      const other = await connectRaw(await backend.create(), backend.connectOptions);
+      try {
+        await runScript(
+          other.client,
+          seedShape.replace('name TEXT NOT NULL,\n    system_instructions', 'name TEXT,\n    system_instructions'),
+        );
+        const refused = await adopt(other.client, set);
+        expect(refused.error?.code).toBe('ADOPT_MISMATCH');
+        expect(refused.error?.message).toContain('table agents / column name');
+        expect(refused.error?.message).not.toContain('chat_messages');
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await conn.close();
+    }
+  }, 180_000); // the first adopt in a run builds every generation in a scratch database
+
   it("refuses the seed's v2 SQL for its ivfflat index, and adopts it once re-indexed with hnsw", async () => {
     const conn = await legacyDatabase('agent/v1.sql', 'agent/v2.sql');
     try {

@@ -21,10 +21,10 @@ describe('chatstore CLI', () => {
   it('lists targets as a table and as JSON', async () => {
     const table = await run('targets');
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/todo\s+postgresql\s+004\s+phase2 → phase3/);
+    expect(table.out).toMatch(/todo\s+postgresql\s+004\s+phase2 → phase3 → archive-search/);
     const json = await run('targets', '--json');
     expect(JSON.parse(json.out)).toContainEqual(
-      expect.objectContaining({ name: 'todo', generations: ['phase2', 'phase3'] }),
+      expect.objectContaining({ name: 'todo', generations: ['phase2', 'phase3', 'archive-search'] }),
     );
   });
 
@@ -46,7 +46,7 @@ describe('chatstore CLI', () => {
     const db = `pglite:${path.join(dir, 'fail')}`;
     const unknown = await run('migrate', 'todo', '--db', db, '--to', 'phase9');
     expect(unknown.code).toBe(1);
-    expect(unknown.err).toContain('Unknown generation "phase9" for todo; one of: phase2, phase3');
+    expect(unknown.err).toContain('Unknown generation "phase9" for todo; one of: phase2, phase3, archive-search');
     const wrongDialect = await run('status', 'todo', '--db', path.join(dir, 'x.db'));
     expect(wrongDialect.code).toBe(1);
     expect(wrongDialect.err).toContain('[DIALECT_MISMATCH]');
@@ -73,11 +73,12 @@ describe('chatstore CLI', () => {
     expect(result.results.map((r: { tag: string; status: string }) => `${r.tag}:${r.status}`)).toEqual([
       '0001_phase3:applied',
       '0002_phase3__rls:applied',
+      '0003_archive-search:applied',
     ]);
 
     const status = await run('status', 'todo', '--db', location);
     expect(status.code).toBe(0);
-    expect(status.out).toContain('generation: phase3 (latest phase3)');
+    expect(status.out).toContain('generation: archive-search (latest archive-search)');
     expect(status.out).toContain('pending:    -');
 
     const conn = await connectRaw(location);
@@ -88,6 +89,6 @@ describe('chatstore CLI', () => {
     expect(down.err).toContain('would delete data: 1 row(s) in conversations');
     const forced = await run('migrate', 'todo', '--db', location, '--to', 'phase2', '--allow-data-loss');
     expect(forced.code).toBe(0);
-    expect(forced.out).toContain('todo: phase3 → phase2');
+    expect(forced.out).toContain('todo: archive-search → phase2');
   });
 });

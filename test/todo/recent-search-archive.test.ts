@@ -229,7 +229,7 @@ describe.each(pgBackends)('todo recent messages, edits, search and archival on $
     expect(archived.archivedAt).toBeInstanceOf(Date);
     expect(await unarchiveConversation(t.db, someoneElses.ref)).toEqual({ ...archived, archivedAt: null });
     await expectChatstoreError(
-      unarchiveConversation(t.db, { ...old.ref, userId: user.id + 'x' }),
+      unarchiveConversation(t.db, { ...old.ref, userId: `${user.id}x` }),
       'NOT_FOUND',
       'conversationId',
     );

@@ -12,8 +12,8 @@ import { ChatstoreError } from '../../errors';
 import {
   conversationMetadata,
   conversations,
-  messageSearchVector,
   type messageRoles,
+  messageSearchVector,
   messages,
   searchConfig,
   users,
