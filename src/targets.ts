@@ -18,6 +18,7 @@ import * as tatlockUserV0323 from './schema/tatlock-user/v0-3-23';
 import * as telegramHardening from './schema/telegram/hardening';
 import * as telegramInitial from './schema/telegram/initial';
 import * as telegramTaskQueue from './schema/telegram/task-queue';
+import * as todoArchiveSearch from './schema/todo/archive-search';
 import * as todoPhase2 from './schema/todo/phase2';
 import * as todoPhase3 from './schema/todo/phase3';
 
@@ -69,6 +70,12 @@ export interface Target {
   readonly extensions?: readonly 'vector'[];
   /** Later versions of the application that `adopt` recognises by name (and refuses). */
   readonly fieldVersions?: readonly FieldVersion[];
+  /**
+   * Differences from a generation's schema that `adopt` accepts (exact key, expected and actual
+   * text): shapes of legacy databases the seed allows but chatstore's own DDL is stricter than.
+   * Nothing is changed in the adopted database.
+   */
+  readonly adoptTolerates?: readonly { key: string; expected?: string; actual?: string }[];
 }
 
 function generation<S extends Record<string, unknown>>(
@@ -155,16 +162,39 @@ export const targets = {
     dialect: 'postgresql',
     seed: '003',
     description: 'Agent memory system: structured messages, vector memories, versioned state, context, sessions',
-    generations: [generation('agent', 'v1', agentV1), generation('agent', 'v2', agentV2)],
+    generations: [
+      generation('agent', 'v1', agentV1),
+      generation('agent', 'v2', agentV2),
+      // No table changes: the seed's updated_at triggers, a custom migration.
+      generation('agent', 'v2-triggers', agentV2, 'v2'),
+    ],
     migrationsDir: 'drizzle/agent',
     extensions: ['vector'],
+    // The seed lists v1's chat_messages columns without constraints or indexes: a database made
+    // from that list has no NOT NULL on content / created_at and no idx_chat_messages_channel.
+    adoptTolerates: [
+      { key: 'table chat_messages / column content', expected: 'text not null', actual: 'text null' },
+      {
+        key: 'table chat_messages / column created_at',
+        expected: 'timestamp with time zone not null default now()',
+        actual: 'timestamp with time zone null default now()',
+      },
+      {
+        key: 'table chat_messages / index idx_chat_messages_channel',
+        expected: 'CREATE INDEX idx_chat_messages_channel ON public.chat_messages USING btree (channel_id, created_at)',
+      },
+    ],
   },
   todo: {
     name: 'todo',
     dialect: 'postgresql',
     seed: '004',
-    description: 'Phase III todo chatbot: users, tasks, conversations, messages',
-    generations: [generation('todo', 'phase2', todoPhase2), generation('todo', 'phase3', todoPhase3)],
+    description: 'Phase III todo chatbot: users, tasks, conversations, messages, full-text search, archival',
+    generations: [
+      generation('todo', 'phase2', todoPhase2),
+      generation('todo', 'phase3', todoPhase3),
+      generation('todo', 'archive-search', todoArchiveSearch),
+    ],
     migrationsDir: 'drizzle/todo',
   },
 } as const satisfies Record<string, Target>;

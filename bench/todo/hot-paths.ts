@@ -1,5 +1,5 @@
 /**
- * The four todo hot paths, each as a pair: the chatstore repository call and the same SQL
+ * The five todo hot paths, each as a pair: the chatstore repository call and the same SQL
  * through the raw driver. The raw side's SQL text is captured from the repository itself
  * (one call through a logging drizzle handle on the same driver), and its parameters are
  * checked against the captured ones before timing, so both sides run the same statement.
@@ -9,6 +9,7 @@ import {
   appendMessage,
   listConversations,
   loadConversationHistory,
+  loadRecentMessages,
   type NewMessageInput,
   type TodoDb,
   touchConversation,
@@ -18,7 +19,7 @@ import type { BenchBackend } from './backends';
 import { type ConversationPlan, type Dataset, freshMessage } from './data';
 
 export const chatstoreSide =
-  "the repository functions of src/repositories/todo (`loadConversationHistory`, `listConversations`, `appendMessage`, `touchConversation`), zod input parsing included, on `connect()`'s handle";
+  "the repository functions of src/repositories/todo (`loadConversationHistory`, `loadRecentMessages`, `listConversations`, `appendMessage`, `touchConversation`), zod input parsing included, on `connect()`'s handle";
 
 export interface HotPath {
   readonly name: string;
@@ -123,8 +124,9 @@ export function hotPaths(
   const listLimit = 50;
 
   return [
+    // The seed's "Load Conversation History" (ORDER BY created_at ASC LIMIT 20): the oldest 20.
     pair(backend, capture, {
-      name: 'load last 20 messages',
+      name: 'load first 20 messages (the seed query)',
       inputs: loads,
       chatstore: (db, c) =>
         loadConversationHistory(db, { conversationId: c.id, userId: c.userId, limit: historyLimit }),
@@ -134,6 +136,13 @@ export function hotPaths(
         const p = page as { messages: unknown[]; nextCursor: string | null };
         return p.messages.length + (p.nextCursor === null ? 0 : 1);
       },
+    }),
+    // What a chatbot sends its model: the latest 20, returned oldest first.
+    pair(backend, capture, {
+      name: 'load recent 20 messages',
+      inputs: loads,
+      chatstore: (db, c) => loadRecentMessages(db, { conversationId: c.id, userId: c.userId, limit: historyLimit }),
+      params: (c) => [c.id, c.userId, historyLimit],
     }),
     pair(backend, capture, {
       name: "list a user's conversations",

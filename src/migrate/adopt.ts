@@ -77,8 +77,13 @@ async function buildExpectedSchemas(set: MigrationSet): Promise<ExpectedSchema[]
  * `vector`) add functions and types, not tables or columns, and do not block adoption; a
  * missing extension still does.
  */
-export function blocking(differences: SchemaDifference[]): SchemaDifference[] {
-  return differences.filter((d) => !(d.key.startsWith('extension ') && d.expected === undefined));
+export function blocking(differences: SchemaDifference[], set: MigrationSet): SchemaDifference[] {
+  // A target may also accept legacy shapes its seed allows (Target.adoptTolerates).
+  const tolerated = (d: SchemaDifference) =>
+    (set.target.adoptTolerates ?? []).some(
+      (t) => t.key === d.key && t.expected === d.expected && t.actual === d.actual,
+    );
+  return differences.filter((d) => !(d.key.startsWith('extension ') && d.expected === undefined) && !tolerated(d));
 }
 
 /**
@@ -90,7 +95,7 @@ function recognise(set: MigrationSet, expected: ExpectedSchema[], live: SchemaFa
   for (const generation of new Set(versions.map((v) => v.generation))) {
     const point = expected.filter((e) => e.through.generation === generation).at(-1);
     if (!point) continue;
-    const keys = blocking(diffSchemas(point.facts, live)).map((d) => d.key);
+    const keys = blocking(diffSchemas(point.facts, live), set).map((d) => d.key);
     const candidates = versions.filter((v) => v.generation === generation);
     if (keys.length === 0 || !keys.every((k) => candidates.some((v) => v.keys.includes(k)))) continue;
     return candidates.filter((v) => v.keys.some((k) => keys.includes(k))).map((v) => v.version);
@@ -136,10 +141,10 @@ export async function adopt(client: SqlClient, set: MigrationSet): Promise<Adopt
   }
   const live = await introspect(client);
   const expected = await expectedSchemas(set);
-  const match = expected.find((e) => blocking(diffSchemas(e.facts, live)).length === 0);
+  const match = expected.find((e) => blocking(diffSchemas(e.facts, live), set).length === 0);
   if (!match) {
     const ranked = expected
-      .map((e) => ({ e, differences: blocking(diffSchemas(e.facts, live)) }))
+      .map((e) => ({ e, differences: blocking(diffSchemas(e.facts, live), set) }))
       .sort((a, b) => a.differences.length - b.differences.length);
     const closest = ranked[0];
     const generation = closest?.e.through.generation ?? '';

@@ -99,7 +99,7 @@ export async function driftOf(
           return introspect(scratch);
         });
   if (!expected) return null;
-  return blocking(diffSchemas(expected, await introspect(client)));
+  return blocking(diffSchemas(expected, await introspect(client)), set);
 }
 
 /** What `chatstore status` reports for one database. */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli';
@@ -18,22 +18,30 @@ import {
   backfillChatMessages,
   type ConversationSession,
   commitState,
+  consolidateMemories,
+  createCheckpoint,
   deleteUserData,
   dualWriteMessage,
   editMessage,
+  expireCheckpoints,
   getCurrentState,
   mappedMessageId,
+  saveContextSnapshot,
   searchMemories,
   startSession,
+  stateHash,
   storeMemory,
   validateBackfill,
 } from '../../src/repositories/agent';
 import {
   agentMemories,
+  agentStates,
   channels,
   chatMessages,
   chatMessagesV2,
   conversationSessions,
+  stateCheckpoints,
+  stateTransitions,
   users,
 } from '../../src/schema/agent';
 import { vectorBackends } from '../support/vector-backends';
@@ -164,7 +172,7 @@ describe.each(vectorBackends)('agent security and backfill on $name', (backend) 
     );
   });
 
-  it('deletes a user and what belongs to them, leaving others and the agents’ memories', async () => {
+  it('deletes a user with the memories, state and context derived from them, leaving others', async () => {
     const userId = (await newUser(t.db)).id;
     const session = await startSession(t.db, { userId, agentId: a.agentId });
     const ref = { conversationId: session.conversationId, sessionId: session.id };
@@ -181,28 +189,73 @@ describe.each(vectorBackends)('agent security and backfill on $name', (backend) 
       parentMessageId: mine.id,
       content: { type: 'text', text: 'z' },
     });
+    await saveContextSnapshot(t.db, { messageId: mine.id, agentId: a.agentId, snapshotData: { said: 'y' } });
     const memory = await storeMemory(t.db, {
       agentId: a.agentId,
       memoryType: 'episodic',
       content: { event: 'talked', temporal: {} },
       sourceMessageId: mine.id,
     });
+    const agentOwn = await storeMemory(t.db, {
+      agentId: a.agentId,
+      memoryType: 'semantic',
+      content: { concept: 'tea', definition: 'a drink' },
+    });
+    const { memory: merged } = await consolidateMemories(t.db, {
+      agentId: a.agentId,
+      sourceMemoryIds: [memory.id, agentOwn.id],
+      consolidationType: 'merge',
+      memory: { memoryType: 'semantic', content: { concept: 'user likes tea', definition: 'from a chat' } },
+      removeSources: false,
+    });
+    // Per-user state lives under the user's id; another key and another user's stay.
+    const before = await commitState(t.db, {
+      agentId: a.agentId,
+      localState: { [userId]: { name: 'Ada' }, [b.userId]: { name: 'Bob' }, mood: 'calm' },
+    });
+    await createCheckpoint(t.db, { agentId: a.agentId, retentionPolicy: 'archive', expiresAt: new Date(0) });
+    await expireCheckpoints(t.db, { agentId: a.agentId });
     const channel = await newChannel(t.db);
     await t.db.insert(chatMessages).values({ channelId: channel.id, content: 'legacy', senderUserId: userId });
+
     const removed = await deleteUserData(t.db, userId);
-    expect(removed).toEqual({
+    expect(removed).toMatchObject({
       messageVersions: 1,
-      contextSnapshots: 0,
+      contextSnapshots: 1,
       messages: 2,
+      memories: 2,
       legacyMessages: 1,
       sessions: 1,
       users: 1,
     });
+    // The state, its checkpoint and its transition each lost the user's key.
+    expect(removed.scrubbedStates).toBeGreaterThanOrEqual(3);
     expect(await t.db.select().from(users).where(eqId(users.id, userId))).toEqual([]);
     expect((await t.db.select().from(chatMessagesV2).where(eqId(chatMessagesV2.id, reply.id))).length).toBe(0);
-    const [kept] = await t.db.select().from(agentMemories).where(eqId(agentMemories.id, memory.id));
-    expect(kept?.sourceMessageId).toBeNull();
-    expect(await deleteUserData(t.db, userId)).toMatchObject({ users: 0, messages: 0 });
+    const memoriesLeft = await t.db
+      .select({ id: agentMemories.id })
+      .from(agentMemories)
+      .where(inArray(agentMemories.id, [memory.id, merged.id, agentOwn.id]));
+    expect(memoriesLeft).toEqual([{ id: agentOwn.id }]);
+    const current = await getCurrentState(t.db, a.agentId);
+    expect(current?.localState).toEqual({ [b.userId]: { name: 'Bob' }, mood: 'calm' });
+    expect(current?.stateHash).not.toBe(before.state.stateHash);
+    expect(current?.stateHash).toBe(
+      stateHash({
+        localState: current?.localState ?? {},
+        sharedState: current?.sharedState ?? {},
+        sessionState: current?.sessionState ?? {},
+        persistentState: current?.persistentState ?? {},
+      }),
+    );
+    const everything = JSON.stringify([
+      await t.db.select().from(agentStates),
+      await t.db.select().from(stateCheckpoints),
+      await t.db.select().from(stateTransitions),
+    ]);
+    expect(everything).not.toContain(userId);
+    expect(everything).toContain(b.userId);
+    expect(await deleteUserData(t.db, userId)).toMatchObject({ users: 0, messages: 0, memories: 0, scrubbedStates: 0 });
     expect(
       (await t.db.select().from(conversationSessions).where(eqId(conversationSessions.id, b.session.id))).length,
     ).toBe(1);

@@ -23,7 +23,7 @@ describe.each(pgBackends)('todo migrations on $name', (backend) => {
     return conn;
   }
 
-  it('adopts a phase2 database created by hand and upgrades it to phase3, keeping its rows', async () => {
+  it('adopts a phase2 database created by hand and upgrades it to the latest generation, keeping its rows', async () => {
     const conn = await legacyDatabase('todo/phase2.sql');
     try {
       await conn.client.query(`insert into users (id, email) values ('u1', 'u1@example.com')`);
@@ -38,23 +38,26 @@ describe.each(pgBackends)('todo migrations on $name', (backend) => {
 
       const up = await migrate(conn.client, set);
       expect(up.ok).toBe(true);
-      expect(up.to).toBe('phase3');
+      expect(up.to).toBe('archive-search');
       expect(await conn.client.query('select title from tasks')).toEqual([{ title: 'buy milk' }]);
     } finally {
       await conn.close();
     }
   });
 
-  it("adopts a phase3 database built from the seed's SQL; migrate then adds only row-level security", async () => {
+  it("adopts a phase3 database built from the seed's SQL; migrate then adds row-level security and archive-search", async () => {
     const conn = await legacyDatabase('todo/phase2.sql', 'todo/phase3.sql');
     try {
       const adopted = await adopt(conn.client, set);
       expect(adopted.ok).toBe(true);
       expect(adopted.recorded).toEqual(['0000_phase2', '0001_phase3']);
       const up = await migrate(conn.client, set);
-      expect(up.results.map((r) => `${r.tag}:${r.status}`)).toEqual(['0002_phase3__rls:applied']);
+      expect(up.results.map((r) => `${r.tag}:${r.status}`)).toEqual([
+        '0002_phase3__rls:applied',
+        '0003_archive-search:applied',
+      ]);
       const status = await readStatus(conn.client, set);
-      expect(status.generation).toBe('phase3');
+      expect(status.generation).toBe('archive-search');
       expect(status.pending).toEqual([]);
     } finally {
       await conn.close();
@@ -102,10 +105,42 @@ describe.each(pgBackends)('todo migrations on $name', (backend) => {
 
       const up = await migrate(conn.client, set);
       expect(up.ok).toBe(true);
-      expect((await readStatus(conn.client, set)).generation).toBe('phase3');
+      expect((await readStatus(conn.client, set)).generation).toBe('archive-search');
       expect(await conn.client.query(`select relrowsecurity as r from pg_class where relname = 'tasks'`)).toEqual([
         { r: true },
       ]);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('goes down from archive-search to phase3 (refusing while a conversation is archived) and back up', async () => {
+    const conn = await connectRaw(await backend.create());
+    const indexes = async () =>
+      (
+        await conn.client.query<{ name: string }>(
+          `select indexname as name from pg_indexes where tablename = 'messages' and indexname in
+            ('idx_messages_content_fts', 'idx_messages_conversation_recent') order by 1`,
+        )
+      ).map((r) => r.name);
+    try {
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+      expect(await indexes()).toEqual(['idx_messages_content_fts', 'idx_messages_conversation_recent']);
+      await conn.client.query(`insert into users (id, email) values ('u1', 'u1@example.com')`);
+      await conn.client.query(`insert into conversations (user_id, archived_at) values ('u1', now())`);
+
+      const refused = await migrate(conn.client, set, { to: 'phase3' });
+      expect(refused.error?.code).toBe('DATA_LOSS');
+      expect(refused.error?.message).toContain('archived_at');
+      expect(await indexes()).toHaveLength(2);
+
+      await conn.client.query('update conversations set archived_at = null');
+      const down = await migrate(conn.client, set, { to: 'phase3' });
+      expect(down.ok).toBe(true);
+      expect(await indexes()).toEqual([]);
+      expect(await conn.client.query('select count(*)::int as n from conversations')).toEqual([{ n: 1 }]);
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+      expect(await indexes()).toHaveLength(2);
     } finally {
       await conn.close();
     }

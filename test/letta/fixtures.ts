@@ -7,7 +7,15 @@ import type Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import type { Connection } from '../../src/connect';
 import { type ErrorCode, isChatstoreError } from '../../src/errors';
-import { type LettaDb, type ResolvedIdentity, resolveIdentity } from '../../src/repositories/letta';
+import {
+  type LettaDb,
+  type Message,
+  type QueueEntry,
+  type RecordIncomingMessageInput,
+  type ResolvedIdentity,
+  recordIncomingMessage,
+  resolveIdentity,
+} from '../../src/repositories/letta';
 import { openMigrated, sqliteBackend } from '../support/backends';
 import { useDatabase } from '../support/database';
 
@@ -51,13 +59,18 @@ export function newIdentity(db: LettaDb, platform = 'telegram', details: { usern
 }
 
 /** Row counts of every letta table, to show a failed call wrote nothing. */
-export function rowCounts(conn: Connection<'letta'>): Record<string, number> {
+export function rowCounts(conn: Connection<'letta'>): {
+  users: number;
+  profiles: number;
+  messages: number;
+  queue: number;
+} {
   return rawOf(conn)
     .prepare(
       `select (select count(*) from letta_users) as users, (select count(*) from platform_profiles) as profiles,
         (select count(*) from messages) as messages, (select count(*) from queue) as queue`,
     )
-    .get() as Record<string, number>;
+    .get() as { users: number; profiles: number; messages: number; queue: number };
 }
 
 /** Asserts that `run` throws a ChatstoreError of this code and field; returns it. */
@@ -72,4 +85,14 @@ export function expectChatstoreError(run: () => unknown, code: ErrorCode, field?
   if (!isChatstoreError(error)) throw new Error(`expected a ChatstoreError, got ${String(error)}`);
   expect({ code: error.code, field: error.field }).toEqual({ code, field });
   return error;
+}
+
+/** `recordIncomingMessage` for an active user: the queue entry is there. */
+export function recordQueued(
+  db: LettaDb,
+  input: RecordIncomingMessageInput,
+): { message: Message; queueEntry: QueueEntry } {
+  const { message, queueEntry } = recordIncomingMessage(db, input);
+  if (queueEntry === null) throw new Error(`message ${message.id} was not queued`);
+  return { message, queueEntry };
 }

@@ -2,18 +2,29 @@ import { describe, expect, it } from 'vitest';
 import {
   claimNextQueueEntry,
   completeQueueEntry,
+  deleteUserData,
   failQueueEntry,
   getLettaUserOrThrow,
   getPreferences,
   linkProfile,
+  listProfiles,
   listUsersWithPlatforms,
   loadAgentHistory,
   queueDepth,
+  recordAssistantMessage,
   recordIncomingMessage,
   recoverStuckEntries,
+  resolveIdentity,
   updatePreferences,
 } from '../../src/repositories/letta';
-import { expectChatstoreError, newIdentity, rowCounts, uniquePlatformId, useLettaDatabase } from './fixtures';
+import {
+  expectChatstoreError,
+  newIdentity,
+  recordQueued,
+  rowCounts,
+  uniquePlatformId,
+  useLettaDatabase,
+} from './fixtures';
 
 const minutes = (n: number) => n * 60_000;
 
@@ -99,6 +110,124 @@ describe('letta messages', () => {
   });
 });
 
+describe('letta assistant messages and inactive users', () => {
+  const t = useLettaDatabase();
+
+  it('records an assistant-role message, unqueued, in the history between the user’s', () => {
+    const { user, profile } = newIdentity(t.db);
+    const before = rowCounts(t.conn);
+    recordQueued(t.db, { profileId: profile.id, message: 'remind me at 9' });
+    const at = new Date('2030-05-06T09:00:00Z');
+    const reminder = recordAssistantMessage(t.db, {
+      lettaUserId: user.id,
+      profileId: profile.id,
+      message: "It's 9.",
+      at,
+    });
+    expect(reminder).toEqual({
+      id: expect.any(Number),
+      lettaUserId: user.id,
+      platformProfileId: profile.id,
+      role: 'assistant',
+      message: "It's 9.",
+      timestamp: '2030-05-06 09:00:00.000',
+      processed: 1,
+      agentResponse: null,
+    });
+    // One queue entry (the user's message), none for the assistant's.
+    expect(rowCounts(t.conn)).toEqual({ ...before, messages: before.messages + 2, queue: before.queue + 1 });
+    expect(loadAgentHistory(t.db, { lettaUserId: user.id }).map((m) => [m.role, m.message, m.platform])).toEqual([
+      ['user', 'remind me at 9', 'telegram'],
+      ['assistant', "It's 9.", 'telegram'],
+    ]);
+    // Without a profile: an agent message not tied to a platform.
+    expect(recordAssistantMessage(t.db, { lettaUserId: user.id, message: 'hello' }).platformProfileId).toBeNull();
+  });
+
+  it('refuses an assistant message for an unknown user or someone else’s profile, writing nothing', () => {
+    const { user } = newIdentity(t.db);
+    const other = newIdentity(t.db);
+    const before = rowCounts(t.conn);
+    expectChatstoreError(
+      () => recordAssistantMessage(t.db, { lettaUserId: user.id, profileId: other.profile.id, message: 'x' }),
+      'NOT_FOUND',
+      'profileId',
+    );
+    expectChatstoreError(
+      () => recordAssistantMessage(t.db, { lettaUserId: 999_999, message: 'x' }),
+      'NOT_FOUND',
+      'lettaUserId',
+    );
+    expectChatstoreError(
+      () => recordAssistantMessage(t.db, { lettaUserId: user.id, message: ' ' }),
+      'VALIDATION',
+      'message',
+    );
+    expect(rowCounts(t.conn)).toEqual(before);
+  });
+
+  it('does not queue an inactive user’s messages and skips their pending entries until reactivated', () => {
+    // Drain entries of earlier tests so the claims below see only these.
+    while (claimNextQueueEntry(t.db)) {}
+    const sleeper = newIdentity(t.db);
+    const awake = newIdentity(t.db);
+    const early = recordQueued(t.db, { profileId: sleeper.profile.id, message: 'before' });
+    updatePreferences(t.db, { lettaUserId: sleeper.user.id, isActive: false });
+    const ignored = recordIncomingMessage(t.db, { profileId: sleeper.profile.id, message: 'while inactive' });
+    expect(ignored.queueEntry).toBeNull();
+    expect(ignored.message).toMatchObject({ role: 'user', message: 'while inactive', processed: 0 });
+    const other = recordQueued(t.db, { profileId: awake.profile.id, message: 'other user' });
+
+    // The older entry of the inactive user is passed over, not claimed.
+    expect(claimNextQueueEntry(t.db)?.entry.id).toBe(other.queueEntry.id);
+    expect(claimNextQueueEntry(t.db)).toBeNull();
+    expect(t.raw.prepare('select status from queue where id = ?').get(early.queueEntry.id)).toEqual({
+      status: 'pending',
+    });
+
+    updatePreferences(t.db, { lettaUserId: sleeper.user.id, isActive: true });
+    expect(claimNextQueueEntry(t.db)?.entry.id).toBe(early.queueEntry.id);
+    // A NULL is_active (written by another tool) counts as active, the seed's default.
+    t.raw.prepare('update letta_users set is_active = null where id = ?').run(sleeper.user.id);
+    expect(recordIncomingMessage(t.db, { profileId: sleeper.profile.id, message: 'again' }).queueEntry).not.toBeNull();
+  });
+});
+
+describe('letta user deletion', () => {
+  const t = useLettaDatabase();
+
+  it('erases a user with profiles, messages and queue entries, and leaves other users alone', () => {
+    const gone = newIdentity(t.db);
+    linkProfile(t.db, { lettaUserId: gone.user.id, platform: 'discord', platformUserId: uniquePlatformId() });
+    const kept = newIdentity(t.db);
+    const keptMessage = recordQueued(t.db, { profileId: kept.profile.id, message: 'stay' });
+    for (let i = 0; i < 3; i++) recordQueued(t.db, { profileId: gone.profile.id, message: `m${i}` });
+    recordAssistantMessage(t.db, { lettaUserId: gone.user.id, message: 'bye' });
+    // A queue entry written by another tool without the user id, pointing at one of their messages.
+    const [theirs] = loadAgentHistory(t.db, { lettaUserId: gone.user.id });
+    t.raw.prepare(`insert into queue (message_id, status) values (?, 'pending')`).run(theirs?.id);
+    const before = rowCounts(t.conn);
+
+    expect(deleteUserData(t.db, gone.user.id)).toEqual({ queue: 4, messages: 4, profiles: 2, users: 1 });
+    expect(rowCounts(t.conn)).toEqual({
+      users: before.users - 1,
+      profiles: before.profiles - 2,
+      messages: before.messages - 4,
+      queue: before.queue - 4,
+    });
+    expectChatstoreError(() => getLettaUserOrThrow(t.db, gone.user.id), 'NOT_FOUND', 'lettaUserId');
+    expect(listProfiles(t.db, kept.user.id)).toHaveLength(1);
+    expect(claimNextQueueEntry(t.db)?.entry.id).toBe(keptMessage.queueEntry.id);
+    // Repeating the erasure is harmless; a bad id is VALIDATION.
+    expect(deleteUserData(t.db, gone.user.id)).toEqual({ queue: 0, messages: 0, profiles: 0, users: 0 });
+    expectChatstoreError(() => deleteUserData(t.db, 0), 'VALIDATION', 'lettaUserId');
+    // The identity writing again is a new user.
+    expect(
+      resolveIdentity(t.db, { platform: 'telegram', platformUserId: gone.profile.platformUserId ?? '' }).created,
+    ).toBe(true);
+  });
+});
+
 describe('letta preferences', () => {
   const t = useLettaDatabase();
 
@@ -158,8 +287,8 @@ describe('letta queue', () => {
   it('claims oldest first, completes with the agent response, and is empty afterwards', () => {
     expect(claimNextQueueEntry(t.db)).toBeNull();
     const { profile } = newIdentity(t.db);
-    const first = recordIncomingMessage(t.db, { profileId: profile.id, message: 'first' });
-    const second = recordIncomingMessage(t.db, { profileId: profile.id, message: 'second' });
+    const first = recordQueued(t.db, { profileId: profile.id, message: 'first' });
+    const second = recordQueued(t.db, { profileId: profile.id, message: 'second' });
     const at = new Date('2030-01-01T12:00:00Z');
     const claimed = claimNextQueueEntry(t.db, { at });
     expect(claimed).toEqual({
@@ -191,7 +320,7 @@ describe('letta queue', () => {
 
   it('retries a failed entry until the maximum, then marks it failed', () => {
     const { profile } = newIdentity(t.db);
-    const { queueEntry } = recordIncomingMessage(t.db, { profileId: profile.id, message: 'flaky' });
+    const { queueEntry } = recordQueued(t.db, { profileId: profile.id, message: 'flaky' });
     expect(claimNextQueueEntry(t.db)?.entry.id).toBe(queueEntry.id);
     const first = failQueueEntry(t.db, { queueId: queueEntry.id, maxAttempts: 2 });
     expect(first).toMatchObject({ willRetry: true, entry: { status: 'pending', attemptCount: 1 } });
@@ -210,9 +339,9 @@ describe('letta queue', () => {
   it('recovers entries stuck in processing past the timeout, counting the attempt', () => {
     const { profile } = newIdentity(t.db);
     const now = new Date('2030-06-01T12:00:00Z');
-    const stuck = recordIncomingMessage(t.db, { profileId: profile.id, message: 'stuck' }).queueEntry;
-    const lastTry = recordIncomingMessage(t.db, { profileId: profile.id, message: 'last try' }).queueEntry;
-    const busy = recordIncomingMessage(t.db, { profileId: profile.id, message: 'busy' }).queueEntry;
+    const stuck = recordQueued(t.db, { profileId: profile.id, message: 'stuck' }).queueEntry;
+    const lastTry = recordQueued(t.db, { profileId: profile.id, message: 'last try' }).queueEntry;
+    const busy = recordQueued(t.db, { profileId: profile.id, message: 'busy' }).queueEntry;
     claimNextQueueEntry(t.db, { at: new Date(now.getTime() - minutes(30)) });
     claimNextQueueEntry(t.db, { at: new Date(now.getTime() - minutes(20)) });
     claimNextQueueEntry(t.db, { at: new Date(now.getTime() - minutes(2)) });

@@ -11,10 +11,13 @@ import type {
   PlatformProfile,
   Preferences,
   QueueEntry,
+  RecordedMessage,
   RecordIncomingMessageInput,
   ResolvedIdentity,
   ResolveIdentityInput,
+  recordAssistantMessage,
   resolveIdentity,
+  UserDataDeletion,
 } from '../../src/repositories/letta';
 
 describe('letta types', () => {
@@ -28,6 +31,17 @@ describe('letta types', () => {
     expectTypeOf<ReturnType<typeof resolveIdentity>>().toEqualTypeOf<ResolvedIdentity>();
     expectTypeOf<ReturnType<typeof claimNextQueueEntry>>().toEqualTypeOf<ClaimedEntry | null>();
     expectTypeOf<ReturnType<typeof loadAgentHistory>>().toEqualTypeOf<HistoryMessage[]>();
+    expectTypeOf<ReturnType<typeof recordAssistantMessage>['role']>().toEqualTypeOf<'user' | 'assistant' | null>();
+    expectTypeOf<UserDataDeletion>().toEqualTypeOf<{
+      queue: number;
+      messages: number;
+      profiles: number;
+      users: number;
+    }>();
+  });
+
+  it('makes callers handle an unqueued message (inactive user)', () => {
+    expectTypeOf<RecordedMessage['queueEntry']>().toEqualTypeOf<QueueEntry | null>();
   });
 
   it('types rows from the schema and JSON columns from their zod schemas', () => {

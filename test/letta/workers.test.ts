@@ -9,10 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Connection, connect } from '../../src/connect';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
-import { queueDepth, recordIncomingMessage, resolveIdentity } from '../../src/repositories/letta';
+import { queueDepth, resolveIdentity } from '../../src/repositories/letta';
 import { targets } from '../../src/targets';
 import { sqliteBackend } from '../support/backends';
-import { rawOf } from './fixtures';
+import { rawOf, recordQueued } from './fixtures';
 
 const run = promisify(execFile);
 const worker = new URL('./workers/queue-worker.ts', import.meta.url).pathname;
@@ -44,7 +44,7 @@ describe('letta with several processes on one file', () => {
       for (let u = 0; u < 4; u++) {
         const { profile } = resolveIdentity(conn.db, { platform: 'telegram', platformUserId: 5000 + u });
         for (let i = 0; i < 100; i++) {
-          entries.push(recordIncomingMessage(conn.db, { profileId: profile.id, message: `u${u} m${i}` }).queueEntry.id);
+          entries.push(recordQueued(conn.db, { profileId: profile.id, message: `u${u} m${i}` }).queueEntry.id);
         }
       }
       const results = (await workers(4, 'claim', file)) as { pid: number; claimed: number[] }[];

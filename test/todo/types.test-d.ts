@@ -46,6 +46,7 @@ describe('todo row types (derived from the schema)', () => {
       userId: string;
       createdAt: Date | null;
       updatedAt: Date | null;
+      archivedAt: Date | null;
     }>();
     expectTypeOf<ConversationMetadata>().toEqualTypeOf<{
       id: string;

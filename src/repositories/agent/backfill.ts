@@ -267,7 +267,10 @@ export async function runBackfill(
   options: BackfillOptions = {},
 ): Promise<BackfillReport> {
   const status = await readStatus(client, loadMigrations(targets.agent));
-  if (status.generation !== 'v2' || status.pending.length > 0) {
+  // v2 or any later generation: chat_messages_v2 and the id map exist from v2 on.
+  const names = targets.agent.generations.map((g) => g.name as string);
+  const atV2OrLater = status.generation !== null && names.indexOf(status.generation) >= names.indexOf('v2');
+  if (!atV2OrLater || status.pending.length > 0) {
     throw new ChatstoreError(
       'UNKNOWN_GENERATION',
       `The agent database is at ${status.generation ?? (status.hasTables ? 'an unmanaged schema' : 'no generation')}` +

@@ -2,7 +2,7 @@
  * Context (seed 003, "context_snapshots", "context_templates"): point-in-time snapshots of what
  * was sent to a model, and reusable templates whose `use_count` counts their uses.
  */
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ContextSegments, contextSnapshots, contextTemplates, JsonObject } from '../../schema/agent';
 import { parseInput } from '../shared';
@@ -35,6 +35,31 @@ export const CreateTemplateInput = z.object({
   agentTypes: z.array(z.string().min(1)).optional(),
 });
 export type CreateTemplateInput = z.input<typeof CreateTemplateInput>;
+
+export const ListTemplatesInput = z
+  .object({
+    /** Only templates listing this use case in `use_cases`. */
+    useCase: z.string().min(1).optional(),
+    /** Only templates listing this agent type in `agent_types`. */
+    agentType: z.string().min(1).optional(),
+  })
+  .default({});
+export type ListTemplatesInput = z.input<typeof ListTemplatesInput>;
+
+export const UpdateTemplateInput = z
+  .object({
+    name: CreateTemplateInput.shape.name,
+    description: z.string().nullable().optional(),
+    segments: ContextSegments.optional(),
+    variables: JsonObject.nullable().optional(),
+    totalTokens: count.nullable().optional(),
+    useCases: z.array(z.string().min(1)).nullable().optional(),
+    agentTypes: z.array(z.string().min(1)).nullable().optional(),
+  })
+  .refine(({ name: _, ...changes }) => Object.values(changes).some((v) => v !== undefined), {
+    message: 'nothing to update: give description, segments, variables, totalTokens, useCases or agentTypes',
+  });
+export type UpdateTemplateInput = z.input<typeof UpdateTemplateInput>;
 
 /**
  * Saves a context snapshot, e.g. the context built for a message. An unknown message or agent
@@ -93,5 +118,45 @@ export async function useContextTemplate(db: AgentDb, name: string): Promise<Con
       .returning(),
   );
   if (!row) throw notFound('context_templates', 'name', n);
+  return row;
+}
+
+/**
+ * Context templates by name, optionally only those for a use case and/or an agent type
+ * (`use_cases @> {useCase}`, `agent_types @> {agentType}`).
+ *
+ * @example const forSupport = await listContextTemplates(db, { useCase: 'support' });
+ */
+export async function listContextTemplates(db: AgentDb, input?: ListTemplatesInput): Promise<ContextTemplate[]> {
+  const { useCase, agentType } = parseInput(ListTemplatesInput, input, 'context_templates');
+  const filters: SQL[] = [];
+  if (useCase !== undefined) filters.push(arrayContains(contextTemplates.useCases, [useCase]));
+  if (agentType !== undefined) filters.push(arrayContains(contextTemplates.agentTypes, [agentType]));
+  return mapped('context_templates', () =>
+    db
+      .select()
+      .from(contextTemplates)
+      .where(and(...filters))
+      .orderBy(asc(contextTemplates.name)),
+  );
+}
+
+/**
+ * Changes a template's definition (only the fields given; `null` clears an optional one) and
+ * sets `updated_at`; `use_count` stays. An unknown name is `NOT_FOUND` on `name`.
+ *
+ * @example
+ * await updateContextTemplate(db, { name: 'support', segments: [{ kind: 'system', content: 'You help, briefly.' }] });
+ */
+export async function updateContextTemplate(db: AgentDb, input: UpdateTemplateInput): Promise<ContextTemplate> {
+  const { name, ...changes } = parseInput(UpdateTemplateInput, input, 'context_templates');
+  const [row] = await mapped('context_templates', () =>
+    db
+      .update(contextTemplates)
+      .set({ ...changes, updatedAt: sql`now()` })
+      .where(eq(contextTemplates.name, name))
+      .returning(),
+  );
+  if (!row) throw notFound('context_templates', 'name', name);
   return row;
 }

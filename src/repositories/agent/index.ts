@@ -7,6 +7,7 @@
  */
 export * from './backfill';
 export * from './context';
+export * from './datastores';
 export type { AgentDb, AgentSchema, AgentTx } from './internal';
 export * from './memories';
 export * from './messages';

@@ -47,6 +47,7 @@ const constraintFields: Record<string, string> = {
   chat_messages_channel_id_fkey: 'channelId',
   chat_messages_sender_user_id_fkey: 'senderUserId',
   chat_messages_sender_agent_id_fkey: 'senderAgentId',
+  agent_datastores_agent_id_fkey: 'agentId',
 };
 
 export const { dbError, mapped } = pgErrors(constraintFields);

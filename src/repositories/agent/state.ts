@@ -5,7 +5,8 @@
  * checkpoint or roll back a transition, each as a new state.
  */
 import { createHash } from 'node:crypto';
-import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import {
@@ -356,7 +357,7 @@ export async function restore(
           .where(and(eq(stateCheckpoints.id, r.checkpointId), eq(stateCheckpoints.agentId, r.agentId)))
           .for('update');
         if (!checkpoint) throw notFound('state_checkpoints', 'checkpointId', r.checkpointId);
-        const { version, stateHash: _hash, ...partitions } = checkpoint.stateData;
+        const { version, stateHash: _hash, ...partitions } = checkpointData(checkpoint);
         const result = await commit(db, tx, r.agentId, () => partitions, {
           version,
           trigger: `checkpoint:${checkpoint.checkpointType ?? 'manual'}`,
@@ -396,4 +397,75 @@ export async function restore(
       return result;
     }),
   );
+}
+
+export const ExpireCheckpointsInput = z
+  .object({
+    /** Only this agent's checkpoints; absent: every agent's (a scheduled job). */
+    agentId: Id.optional(),
+    /** The time to compare `expires_at` with; default now. */
+    at: z.date().optional(),
+  })
+  .default({});
+export type ExpireCheckpointsInput = z.input<typeof ExpireCheckpointsInput>;
+
+/**
+ * Applies the checkpoints' retention policies (seed: "Retention: temporary, permanent,
+ * archive"; "States: Archive old checkpoints"): `temporary` checkpoints (and those without a
+ * policy) whose `expires_at` has passed are deleted; `archive` checkpoints past `expires_at`
+ * are archived — their `state_data` is gzip-compressed in place (`compression_type` `gzip`,
+ * `size_bytes` the compressed size) and `restore` still reads them; `permanent` ones are never
+ * touched. Returns how many were deleted and archived. Run it on a schedule.
+ *
+ * @example const { deleted, archived } = await expireCheckpoints(db);
+ */
+export async function expireCheckpoints(
+  db: AgentDb,
+  input?: ExpireCheckpointsInput,
+): Promise<{ deleted: number; archived: number }> {
+  const { agentId, at } = parseInput(ExpireCheckpointsInput, input, 'state_checkpoints');
+  const now = at ?? new Date();
+  const due = (...more: SQL[]) =>
+    and(
+      sql`${stateCheckpoints.expiresAt} <= ${now.toISOString()}::timestamptz`,
+      agentId === undefined ? undefined : eq(stateCheckpoints.agentId, agentId),
+      ...more,
+    );
+  return mapped('state_checkpoints', () =>
+    db.transaction(async (tx) => {
+      const deleted = await tx
+        .delete(stateCheckpoints)
+        .where(due(sql`coalesce(${stateCheckpoints.retentionPolicy}, 'temporary') = 'temporary'`))
+        .returning({ id: stateCheckpoints.id });
+      const toArchive = await tx
+        .select({ id: stateCheckpoints.id, stateData: stateCheckpoints.stateData })
+        .from(stateCheckpoints)
+        .where(
+          due(
+            eq(stateCheckpoints.retentionPolicy, 'archive'),
+            sql`coalesce(${stateCheckpoints.compressionType}, 'none') <> 'gzip'`,
+          ),
+        )
+        .for('update');
+      for (const row of toArchive) {
+        const packed = gzipSync(JSON.stringify(row.stateData)).toString('base64');
+        await tx
+          .update(stateCheckpoints)
+          .set({
+            stateData: { gzip: packed } as unknown as CheckpointData,
+            compressionType: 'gzip',
+            sizeBytes: Buffer.byteLength(packed),
+          })
+          .where(eq(stateCheckpoints.id, row.id));
+      }
+      return { deleted: deleted.length, archived: toArchive.length };
+    }),
+  );
+}
+
+/** A checkpoint's state as saved, whether archived (gzip) or not. */
+export function checkpointData(checkpoint: Pick<StateCheckpoint, 'stateData' | 'compressionType'>): CheckpointData {
+  if (checkpoint.compressionType !== 'gzip') return checkpoint.stateData;
+  const packed = (checkpoint.stateData as unknown as { gzip: string }).gzip;
+  return JSON.parse(gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as CheckpointData;
 }

@@ -1,9 +1,10 @@
 /**
  * Who is talking to the agent (seed 000, v2): a master Letta user and one profile per platform
  * presence. Resolve an incoming identity (creating user and profile when new), keep profile
- * details current, link another platform to a user, merge two users who turn out to be one.
+ * details current, link another platform to a user, merge two users who turn out to be one, and
+ * erase a user with everything of theirs.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { lettaUsers, messages, platformProfiles, queue } from '../../schema/letta';
@@ -331,6 +332,46 @@ export function mergeUsers(db: LettaDb, input: MergeUsersInput): MergedUsers {
           .get();
         tx.delete(lettaUsers).where(eq(lettaUsers.id, from)).run();
         return { user, moved };
+      },
+      { behavior: 'immediate' },
+    ),
+  );
+}
+
+/** Rows removed by `deleteUserData`, per table. */
+export interface UserDataDeletion {
+  queue: number;
+  messages: number;
+  profiles: number;
+  users: number;
+}
+
+/**
+ * Erases a Letta user and everything of theirs, in one `BEGIN IMMEDIATE` transaction: queue
+ * entries (the user's, and any that point at the user's messages), messages (with the agent's
+ * responses), every platform profile, then the user. The seed declares no foreign keys, so
+ * nothing cascades by itself; this is the one place that knows what belongs to a user. Erasing
+ * an unknown user is not an error (the request may be repeated): all counts are 0. A platform
+ * identity that writes again afterwards becomes a new user.
+ *
+ * @example
+ * const removed = deleteUserData(db, 7); // { queue: 40, messages: 40, profiles: 2, users: 1 }
+ */
+export function deleteUserData(db: LettaDb, lettaUserId: number): UserDataDeletion {
+  const { lettaUserId: id } = parseInput(LettaUserIdInput, { lettaUserId }, 'letta_users');
+  return mapped('letta_users', () =>
+    db.transaction(
+      (tx) => {
+        const theirMessages = tx.select({ id: messages.id }).from(messages).where(eq(messages.lettaUserId, id));
+        return {
+          queue: tx
+            .delete(queue)
+            .where(or(eq(queue.lettaUserId, id), inArray(queue.messageId, theirMessages)))
+            .run().changes,
+          messages: tx.delete(messages).where(eq(messages.lettaUserId, id)).run().changes,
+          profiles: tx.delete(platformProfiles).where(eq(platformProfiles.lettaUserId, id)).run().changes,
+          users: tx.delete(lettaUsers).where(eq(lettaUsers.id, id)).run().changes,
+        };
       },
       { behavior: 'immediate' },
     ),

@@ -1,6 +1,11 @@
 /**
  * Messages (seed 000, v2 `messages`): record what a user sends, queued for the agent in the
- * same transaction, and give the agent a user's recent history across every platform.
+ * same transaction, record what the agent says on its own (role `assistant`), and give the
+ * agent a user's recent history across every platform.
+ *
+ * `is_active = false` (seed: "Letta-agent specific metadata") means the agent does not answer
+ * the user: their messages are still recorded (history is kept) but not queued, and entries
+ * queued before the user was deactivated are skipped by the claim (queue.ts) until reactivated.
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -34,9 +39,26 @@ export type RecordIncomingMessageInput = z.input<typeof RecordIncomingMessageInp
 
 export interface RecordedMessage {
   message: Message;
-  /** The queue entry, `pending`, that hands the message to the agent. */
-  queueEntry: QueueEntry;
+  /**
+   * The queue entry, `pending`, that hands the message to the agent; `null` when the Letta
+   * user is inactive (`is_active = false`): the agent does not answer inactive users.
+   */
+  queueEntry: QueueEntry | null;
 }
+
+export const RecordAssistantMessageInput = z.object({
+  lettaUserId: RowId,
+  /** The profile (platform) the message was sent on; it must belong to the user. */
+  profileId: RowId.optional(),
+  message: z
+    .string()
+    .min(1)
+    .max(100_000)
+    .refine((v) => v.trim().length > 0, 'must not be blank'),
+  /** When it was sent; default now. */
+  at: z.date().optional(),
+});
+export type RecordAssistantMessageInput = z.input<typeof RecordAssistantMessageInput>;
 
 export const LoadHistoryInput = z.object({
   lettaUserId: RowId,
@@ -52,9 +74,23 @@ const decodeHistory = rowDecoder({ message: messages, platform: platformProfiles
 
 const statements = preparedPerConnection((db, client) => {
   const owner = db
-    .select({ lettaUserId: platformProfiles.lettaUserId })
+    .select({ lettaUserId: platformProfiles.lettaUserId, isActive: lettaUsers.isActive })
     .from(platformProfiles)
+    .leftJoin(lettaUsers, eq(lettaUsers.id, platformProfiles.lettaUserId))
     .where(eq(platformProfiles.id, ph('profileId')))
+    .prepare();
+  const insertAssistant = db
+    .insert(messages)
+    .values({
+      lettaUserId: ph('lettaUserId'),
+      platformProfileId: ph('profileId'),
+      role: 'assistant',
+      message: ph('message'),
+      timestamp: ph('at'),
+      // Nothing to process: the agent wrote it.
+      processed: 1,
+    })
+    .returning()
     .prepare();
   const insert = db
     .insert(messages)
@@ -89,11 +125,16 @@ const statements = preparedPerConnection((db, client) => {
     .set({ lastActive: sql`${ph('at')}` })
     .where(eq(lettaUsers.id, ph('lettaUserId')))
     .prepare();
+  const userExists = db
+    .select({ id: lettaUsers.id })
+    .from(lettaUsers)
+    .where(eq(lettaUsers.id, ph('lettaUserId')))
+    .prepare();
   return {
     record: client.transaction((profileId: number, message: string, at: string): RecordedMessage => {
       const found = owner.get({ profileId });
       if (!found) throw notFound('platform_profiles', 'profileId', profileId);
-      const { lettaUserId } = found;
+      const { lettaUserId, isActive } = found;
       if (lettaUserId === null) {
         throw new ChatstoreError('NOT_FOUND', `Profile ${profileId} has no Letta user`, {
           entity: 'platform_profiles',
@@ -101,11 +142,24 @@ const statements = preparedPerConnection((db, client) => {
         });
       }
       const recorded = insert.get({ lettaUserId, profileId, message, at });
-      const queueEntry = enqueue.get({ lettaUserId, messageId: recorded.id, at });
+      // NULL is_active (a row written by another tool) counts as active, the seed's default.
+      const queueEntry = isActive === false ? null : enqueue.get({ lettaUserId, messageId: recorded.id, at });
       touchProfile.run({ profileId, at });
       touchUser.run({ lettaUserId, at });
       return { message: recorded, queueEntry };
     }),
+    recordAssistant: client.transaction(
+      (lettaUserId: number, profileId: number | null, message: string, at: string): Message => {
+        if (!userExists.get({ lettaUserId })) throw notFound('letta_users', 'lettaUserId', lettaUserId);
+        if (profileId !== null && owner.get({ profileId })?.lettaUserId !== lettaUserId) {
+          throw new ChatstoreError('NOT_FOUND', `Profile ${profileId} is not a profile of Letta user ${lettaUserId}`, {
+            entity: 'platform_profiles',
+            field: 'profileId',
+          });
+        }
+        return insertAssistant.get({ lettaUserId, profileId, message, at });
+      },
+    ),
     historyLimit: db
       .select({ limit: lettaUsers.conversationHistoryLimit })
       .from(lettaUsers)
@@ -126,7 +180,8 @@ const statements = preparedPerConnection((db, client) => {
 /**
  * Records a message a user sent and queues it for the agent, in one transaction: the message
  * (role `user`, `processed` 0) on the profile and its Letta user, a `pending` queue entry for
- * it, and `last_active` of the profile and the user set to the message's time. `NOT_FOUND` on
+ * it, and `last_active` of the profile and the user set to the message's time. An inactive
+ * user's message is recorded without a queue entry (`queueEntry: null`). `NOT_FOUND` on
  * `profileId` for an unknown profile or one without a Letta user; nothing is written on error.
  *
  * @example
@@ -136,6 +191,23 @@ const statements = preparedPerConnection((db, client) => {
 export function recordIncomingMessage(db: LettaDb, input: RecordIncomingMessageInput): RecordedMessage {
   const { profileId, message, at } = parseInput(RecordIncomingMessageInput, input, 'messages');
   return mapped('messages', () => statements(db).record.immediate(profileId, message, sqliteTimestamp(at)));
+}
+
+/**
+ * Records a message the agent sent on its own (role `assistant`: a reminder, a greeting; the
+ * answer to a user's message goes on that message through `completeQueueEntry`). It is not
+ * queued, `processed` is 1, and `last_active` stays (it is the user's activity). `profileId`,
+ * the platform it went out on, must belong to the user (`NOT_FOUND` on `profileId`); an unknown
+ * user is `NOT_FOUND` on `lettaUserId`. It appears in `loadAgentHistory`.
+ *
+ * @example
+ * const reminder = recordAssistantMessage(db, { lettaUserId: 7, profileId: 3, message: 'Your meeting starts in 10 minutes.' });
+ */
+export function recordAssistantMessage(db: LettaDb, input: RecordAssistantMessageInput): Message {
+  const { lettaUserId, profileId, message, at } = parseInput(RecordAssistantMessageInput, input, 'messages');
+  return mapped('messages', () =>
+    statements(db).recordAssistant.immediate(lettaUserId, profileId ?? null, message, sqliteTimestamp(at)),
+  );
 }
 
 /**

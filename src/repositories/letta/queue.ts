@@ -6,10 +6,10 @@
  * `timestamp` is the time of an entry's last change of status (enqueued, claimed, retried,
  * finished): `recoverStuckEntries` reads it as the claim time. The message keeps its own time.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, notExists, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
-import { messages, queue } from '../../schema/letta';
+import { lettaUsers, messages, queue } from '../../schema/letta';
 import { parseInput } from '../shared';
 import { RowId } from './identity';
 import { type LettaDb, mapped, notFound, preparedPerConnection, rowDecoder, sqliteTimestamp } from './internal';
@@ -70,15 +70,25 @@ const retryOrFail = {
 };
 
 const statements = preparedPerConnection((db, client) => {
-  // The oldest pending entry, in one statement; the IMMEDIATE transaction holds the write lock
-  // from before the read, so two workers (or processes) never get the same entry.
+  // The oldest pending entry of an active user, in one statement; the IMMEDIATE transaction
+  // holds the write lock from before the read, so two workers (or processes) never get the same
+  // entry. `is_active = 0` skips the entry (it stays pending); NULL or no user row counts as active.
+  const inactive = db
+    .select({ id: lettaUsers.id })
+    .from(lettaUsers)
+    .where(and(eq(lettaUsers.id, queue.lettaUserId), sql`${lettaUsers.isActive} = 0`));
   const claim = db
     .update(queue)
     .set({ status: 'processing', timestamp: sql`${ph('at')}` })
     .where(
       eq(
         queue.id,
-        db.select({ id: queue.id }).from(queue).where(eq(queue.status, 'pending')).orderBy(queue.id).limit(1),
+        db
+          .select({ id: queue.id })
+          .from(queue)
+          .where(and(eq(queue.status, 'pending'), notExists(inactive)))
+          .orderBy(queue.id)
+          .limit(1),
       ),
     )
     .returning()
@@ -158,8 +168,9 @@ const statements = preparedPerConnection((db, client) => {
 });
 
 /**
- * Claims the oldest `pending` entry: sets it `processing`, stamped now, and returns it with its
- * message; `null` when nothing is pending. Runs in a `BEGIN IMMEDIATE` transaction, so exactly
+ * Claims the oldest `pending` entry of an active user: sets it `processing`, stamped now, and
+ * returns it with its message; `null` when nothing is pending. Entries of a user with
+ * `is_active = false` are skipped and stay `pending` until the user is active again. Runs in a `BEGIN IMMEDIATE` transaction, so exactly
  * one worker gets each entry, also with several processes on the same file.
  *
  * @example

@@ -1,9 +1,10 @@
 /**
  * Conversations and their metadata (seed 004, "conversations", "conversation_metadata"):
- * start one, list a user's by recency, keep `updated_at` current, set the topic, export and
- * delete. Every lookup is scoped by the owning user, as the seed's "Access Control" asks.
+ * start one, list a user's by recency, keep `updated_at` current, set the topic, archive old
+ * ones, export and delete. Every lookup is scoped by the owning user, as the seed's "Access
+ * Control" asks.
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { conversationMetadata, conversations, messages } from '../../schema/todo';
 import { parseInput } from '../shared';
@@ -27,8 +28,18 @@ export type StartConversationInput = z.input<typeof StartConversationInput>;
 export const ListConversationsInput = z.object({
   userId: UserId,
   limit: z.number().int().min(1).max(1000).default(50),
+  /** `false`: live ones only; `true`: archived ones only; absent: all (the seed's query). */
+  archived: z.boolean().optional(),
 });
 export type ListConversationsInput = z.input<typeof ListConversationsInput>;
+
+export const ArchiveConversationsInput = z.object({
+  /** Archive conversations with no activity (`updated_at`) since this time. */
+  inactiveSince: z.date(),
+  /** Only this user's; absent: every user's (an operator's scheduled job). */
+  userId: UserId.optional(),
+});
+export type ArchiveConversationsInput = z.input<typeof ArchiveConversationsInput>;
 
 export const SetConversationTopicInput = ConversationRef.extend({ topic: Topic.nullable() });
 export type SetConversationTopicInput = z.input<typeof SetConversationTopicInput>;
@@ -43,7 +54,8 @@ const statements = preparedPerHandle((db) => ({
     .prepare('todo_list_conversations'),
   touch: db
     .update(conversations)
-    .set({ updatedAt: sql`clock_timestamp()` })
+    // Activity brings an archived conversation back, as a new message does.
+    .set({ updatedAt: sql`clock_timestamp()`, archivedAt: sql`null` })
     .where(
       and(eq(conversations.id, sql.placeholder('conversationId')), eq(conversations.userId, sql.placeholder('userId'))),
     )
@@ -85,8 +97,62 @@ export async function startConversation(
  * const recent = await listConversations(db, { userId: 'u1', limit: 20 });
  */
 export async function listConversations(db: TodoDb, input: ListConversationsInput): Promise<Conversation[]> {
-  const { userId, limit } = parseInput(ListConversationsInput, input, 'conversations');
-  return mapped('conversations', () => statements(db).list.execute({ userId, limit }));
+  const { userId, limit, archived } = parseInput(ListConversationsInput, input, 'conversations');
+  if (archived === undefined) return mapped('conversations', () => statements(db).list.execute({ userId, limit }));
+  const state = archived ? isNotNull(conversations.archivedAt) : isNull(conversations.archivedAt);
+  return mapped('conversations', () =>
+    db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.userId, userId), state))
+      .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+      .limit(limit),
+  );
+}
+
+/**
+ * Archives conversations idle since `inactiveSince` (`updated_at` before it): sets their
+ * `archived_at`, nothing is deleted or moved (the seed keeps all messages "indefinitely (for
+ * audit)"). Archived conversations drop out of `listConversations({ archived: false })`, keep
+ * their messages readable and searchable, and come back on the next `appendMessage` or
+ * `touchConversation`. Returns how many were archived; run it on a schedule, for one user or
+ * (without `userId`) for all.
+ *
+ * @example
+ * const archived = await archiveConversations(db, { inactiveSince: new Date(Date.now() - 90 * 86_400_000) });
+ */
+export async function archiveConversations(db: TodoDb, input: ArchiveConversationsInput): Promise<number> {
+  const { inactiveSince, userId } = parseInput(ArchiveConversationsInput, input, 'conversations');
+  const filters: SQL[] = [isNull(conversations.archivedAt), lt(conversations.updatedAt, inactiveSince)];
+  if (userId !== undefined) filters.push(eq(conversations.userId, userId));
+  const rows = await mapped('conversations', () =>
+    db
+      .update(conversations)
+      .set({ archivedAt: sql`clock_timestamp()` })
+      .where(and(...filters))
+      .returning({ id: conversations.id }),
+  );
+  return rows.length;
+}
+
+/**
+ * Brings one archived conversation back without writing a message (its `updated_at` stays);
+ * an unknown conversation or someone else's is `NOT_FOUND`. Returns it.
+ *
+ * @example
+ * const conversation = await unarchiveConversation(db, { conversationId, userId: 'u1' });
+ */
+export async function unarchiveConversation(db: TodoDb, input: ConversationRef): Promise<Conversation> {
+  const { conversationId, userId } = parseInput(ConversationRef, input, 'conversations');
+  const [row] = await mapped('conversations', () =>
+    db
+      .update(conversations)
+      .set({ archivedAt: null })
+      .where(and(eq(conversations.id, conversationId), eq(conversations.userId, userId)))
+      .returning(),
+  );
+  if (!row) throw notFound('conversations', 'conversationId', conversationId);
+  return row;
 }
 
 /**

@@ -1,13 +1,23 @@
 /**
  * Messages (seed 004, "messages" and its "Typical Queries"): append one, page a
- * conversation's history, count the tasks the assistant created, a user's recent activity.
- * The hot paths run drizzle prepared statements built once per handle.
+ * conversation's history, load the latest N for the model, count the tasks the assistant
+ * created, a user's recent activity; edit or delete one message and search a user's messages
+ * (the seed's "Future Enhancements"). The hot paths run drizzle prepared statements built once
+ * per handle.
  */
 import { and, asc, count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { createInsertSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
-import { conversationMetadata, conversations, type messageRoles, messages, users } from '../../schema/todo';
+import {
+  conversationMetadata,
+  conversations,
+  type messageRoles,
+  messageSearchVector,
+  messages,
+  searchConfig,
+  users,
+} from '../../schema/todo';
 import { parseInput } from '../shared';
 import { ConversationId } from './conversations';
 import { mapped, notFound, preparedPerHandle, type TodoDb } from './internal';
@@ -46,6 +56,35 @@ export interface HistoryPage {
   nextCursor: string | null;
 }
 
+export const LoadRecentInput = z.object({
+  conversationId: ConversationId,
+  userId: UserId,
+  limit: z.number().int().min(1).max(500).default(20),
+});
+export type LoadRecentInput = z.input<typeof LoadRecentInput>;
+
+export const MessageRef = z.object({ messageId: z.guid(), userId: UserId });
+export type MessageRef = z.input<typeof MessageRef>;
+
+export const EditMessageInput = MessageRef.extend({ content: AppendMessageInput.shape.content });
+export type EditMessageInput = z.input<typeof EditMessageInput>;
+
+export const SearchMessagesInput = z.object({
+  userId: UserId,
+  /** Words to find, in web-search syntax: `milk eggs`, `"oat milk"`, `milk -soy`, `milk or eggs`. */
+  query: z
+    .string()
+    .max(1000)
+    .refine((v) => v.trim().length > 0, 'must not be blank'),
+  limit: z.number().int().min(1).max(200).default(20),
+});
+export type SearchMessagesInput = z.input<typeof SearchMessagesInput>;
+
+/** A search hit: the message and its `ts_rank` (higher is better). */
+export interface MessageSearchHit extends Message {
+  rank: number;
+}
+
 export const CountTasksCreatedInput = z.object({ conversationId: ConversationId, userId: UserId });
 export type CountTasksCreatedInput = z.input<typeof CountTasksCreatedInput>;
 
@@ -64,7 +103,8 @@ const statements = preparedPerHandle((db) => {
   const conv = db.$with('conv', { id: conversations.id, updatedAt: conversations.updatedAt }).as(
     db
       .update(conversations)
-      .set({ updatedAt: sql`clock_timestamp()` })
+      // A new message brings an archived conversation back.
+      .set({ updatedAt: sql`clock_timestamp()`, archivedAt: sql`null` })
       .where(and(eq(conversations.id, ph('conversationId')), eq(conversations.userId, ph('userId'))))
       .returning({ id: conversations.id, updatedAt: conversations.updatedAt })
       .getSQL(),
@@ -89,6 +129,27 @@ const statements = preparedPerHandle((db) => {
       returning "id"`,
   );
   const byConversation = and(eq(messages.conversationId, ph('conversationId')), eq(messages.userId, ph('userId')));
+  // deleteMessage as one statement: the row goes and its conversation's counters come down by
+  // what appendMessage added for it.
+  const removed = db.$with('removed', getTableColumns(messages)).as(
+    db
+      .delete(messages)
+      .where(and(eq(messages.id, ph('messageId')), eq(messages.userId, ph('userId'))))
+      .returning()
+      .getSQL(),
+  );
+  const uncount = db.$with('uncount', { id: conversationMetadata.id }).as(
+    sql`update ${conversationMetadata} set
+        "message_count" = greatest(coalesce(${conversationMetadata.messageCount}, 0) - 1, 0),
+        "task_count_created" = greatest(coalesce(${conversationMetadata.taskCountCreated}, 0)
+          - (${removed.toolUsed} is not distinct from ${taskTools.created})::int, 0),
+        "task_count_completed" = greatest(coalesce(${conversationMetadata.taskCountCompleted}, 0)
+          - (${removed.toolUsed} is not distinct from ${taskTools.completed})::int, 0)
+      from ${removed} where ${conversationMetadata.conversationId} = ${removed.conversationId}
+      returning ${conversationMetadata.id}`,
+  );
+  const vector = messageSearchVector(messages.content);
+  const tsquery = sql`websearch_to_tsquery(${sql.raw(`'${searchConfig}'::regconfig`)}, ${ph('query')})`;
   return {
     append: db.with(conv, inserted, meta).select().from(inserted).prepare('todo_append_message'),
     history: db
@@ -113,6 +174,31 @@ const statements = preparedPerHandle((db) => {
       .orderBy(asc(messages.createdAt), asc(messages.id))
       .limit(ph('limit'))
       .prepare('todo_load_history_after'),
+    // Newest first, so the (conversation_id, created_at, id) index is read backwards for
+    // exactly `limit` rows; the caller reverses them.
+    recentInConversation: db
+      .select()
+      .from(messages)
+      .where(byConversation)
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(ph('limit'))
+      .prepare('todo_load_recent'),
+    edit: db
+      .update(messages)
+      .set({ content: sql`${ph('content')}::text` })
+      .where(and(eq(messages.id, ph('messageId')), eq(messages.userId, ph('userId'))))
+      .returning()
+      .prepare('todo_edit_message'),
+    remove: db.with(removed, uncount).select().from(removed).prepare('todo_delete_message'),
+    // The vector expression is the index's own (idx_messages_content_fts), so the GIN index
+    // finds the candidates; the user filter and ranking run on those rows only.
+    search: db
+      .select({ ...getTableColumns(messages), rank: sql<number>`ts_rank(${vector}, ${tsquery})`.mapWith(Number) })
+      .from(messages)
+      .where(and(eq(messages.userId, ph('userId')), sql`${vector} @@ ${tsquery}`))
+      .orderBy(sql`ts_rank(${vector}, ${tsquery}) desc`, desc(messages.createdAt), desc(messages.id))
+      .limit(ph('limit'))
+      .prepare('todo_search_messages'),
     tasksCreated: db
       .select({ n: count() })
       .from(messages)
@@ -215,6 +301,72 @@ export async function loadConversationHistory(db: TodoDb, input: LoadHistoryInpu
   const hasMore = rows.length > limit;
   if (hasMore) rows.length = limit;
   return { messages: rows, nextCursor: hasMore ? (rows.at(-1)?.id ?? null) : null };
+}
+
+/**
+ * The latest `limit` messages of a conversation (default 20), returned oldest first: what a
+ * chatbot sends its model. One backward read of the (conversation_id, created_at, id) index
+ * for exactly `limit` rows. The seed's "Load Conversation History" (`ORDER BY created_at ASC
+ * LIMIT 20`) returns the *first* 20 instead; that is `loadConversationHistory`'s first page.
+ * Prepared once per handle. Someone else's or an unknown conversation yields `[]`.
+ *
+ * @example
+ * const context = await loadRecentMessages(db, { conversationId, userId: 'u1', limit: 20 });
+ * await model.chat(context.map((m) => ({ role: m.role, content: m.content })));
+ */
+export async function loadRecentMessages(db: TodoDb, input: LoadRecentInput): Promise<Message[]> {
+  const { conversationId, userId, limit } = parseInput(LoadRecentInput, input, 'messages');
+  const rows = await mapped('messages', () =>
+    statements(db).recentInConversation.execute({ conversationId, userId, limit }),
+  );
+  return rows.reverse();
+}
+
+/**
+ * Replaces a message's text; role, tool, action and time stay (the counters do not change).
+ * Only the message's user may edit it: an unknown message or someone else's is `NOT_FOUND`
+ * on `messageId`. Returns the edited message.
+ *
+ * @example
+ * const fixed = await editMessage(db, { messageId, userId: 'u1', content: 'Add oat milk' });
+ */
+export async function editMessage(db: TodoDb, input: EditMessageInput): Promise<Message> {
+  const { messageId, userId, content } = parseInput(EditMessageInput, input, 'messages');
+  const [row] = await mapped('messages', () => statements(db).edit.execute({ messageId, userId, content }));
+  if (!row) throw notFound('messages', 'messageId', messageId);
+  return row;
+}
+
+/**
+ * Deletes one message in one statement: the row goes and its conversation's metadata counts
+ * come down by what `appendMessage` added for it (`message_count`, and `task_count_created` /
+ * `task_count_completed` for `add_task` / `complete_task` messages). Returns the deleted
+ * message; an unknown message or someone else's is `NOT_FOUND` on `messageId`.
+ *
+ * @example
+ * await deleteMessage(db, { messageId, userId: 'u1' });
+ */
+export async function deleteMessage(db: TodoDb, input: MessageRef): Promise<Message> {
+  const { messageId, userId } = parseInput(MessageRef, input, 'messages');
+  const [row] = await mapped('messages', () => statements(db).remove.execute({ messageId, userId }));
+  if (!row) throw notFound('messages', 'messageId', messageId);
+  return row;
+}
+
+/**
+ * Full-text search over a user's messages in every conversation, archived ones included:
+ * PostgreSQL's `websearch_to_tsquery('english', query)` against the GIN index
+ * `idx_messages_content_fts` (English stemming: "buying" finds "buy"). Best match first
+ * (`ts_rank`), then newest. A query of stop words only (`the`) finds nothing. Prepared once
+ * per handle.
+ *
+ * @example
+ * const hits = await searchMessages(db, { userId: 'u1', query: 'oat milk -soy' });
+ * // [{ id, conversationId, content: 'Add oat milk', rank: 0.0991, … }]
+ */
+export async function searchMessages(db: TodoDb, input: SearchMessagesInput): Promise<MessageSearchHit[]> {
+  const { userId, query, limit } = parseInput(SearchMessagesInput, input, 'messages');
+  return mapped('messages', () => statements(db).search.execute({ userId, query, limit }));
 }
 
 /**

@@ -1,2 +1,2 @@
 /** The latest generation of the `todo` target; repositories import from here. */
-export * from './phase3';
+export * from './archive-search';
