@@ -9,7 +9,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Connection, connect, type SqlClient } from '../connect';
+import { type Connection, connect, lockFileOf, type SqlClient } from '../connect';
 import { ChatstoreError, type ErrorCode, toChatstoreError } from '../errors';
 import { targets } from '../targets';
 import { resolveTatlockFolder } from '../tatlock-files';
@@ -287,6 +287,8 @@ export async function upgradeFile(
     return result(failed(upgrade, error), exists ? before : null);
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
+    // The work copy is this run's alone, so its migration lock file may go with it (decision 015).
+    else if (exists) rmSync(lockFileOf(work), { force: true });
   }
 }
 
@@ -327,6 +329,7 @@ export async function adoptTatlockFile(target: TatlockTarget, file: string): Pro
   } finally {
     await conn?.close();
     rmSync(work, { force: true });
+    rmSync(lockFileOf(work), { force: true });
   }
 }
 

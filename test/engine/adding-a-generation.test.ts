@@ -68,9 +68,9 @@ const edit = (file: string, from: string, to: string) => {
 describe('README "Adding a generation", followed literally', () => {
   it('adds phase4 (a column, a data migration) and phase5 (by hand), touching no released file', async () => {
     const location = `pglite:${path.join(copy, 'db')}`;
-    // A database in the field, at phase3 with a message, made by the released package.
+    // A database in the field, at the latest generation with a message, made by the released package.
     const before = await connectRaw(location);
-    expect((await migrate(before.client, loadMigrations(targets.todo))).to).toBe('phase3');
+    expect((await migrate(before.client, loadMigrations(targets.todo))).to).toBe('archive-search');
     await before.client.query(`insert into users (id, email) values ('u1', 'u1@example.com')`);
     await before.client.query(
       `insert into conversations (id, user_id) values ('00000000-0000-0000-0000-000000000001', 'u1')`,
@@ -86,7 +86,7 @@ describe('README "Adding a generation", followed literally', () => {
       }[];
 
     // 1. Copy the latest schema module and change it.
-    cpSync(path.join(copy, 'src/schema/todo/phase3.ts'), path.join(copy, 'src/schema/todo/phase4.ts'));
+    cpSync(path.join(copy, 'src/schema/todo/archive-search.ts'), path.join(copy, 'src/schema/todo/phase4.ts'));
     edit(
       'src/schema/todo/phase4.ts',
       "    actionTaken: text('action_taken'),\n",
@@ -95,20 +95,20 @@ describe('README "Adding a generation", followed literally', () => {
     // 2. Register it, and point index.ts at it.
     edit(
       'src/targets.ts',
-      "import * as todoPhase3 from './schema/todo/phase3';",
-      "import * as todoPhase3 from './schema/todo/phase3';\nimport * as todoPhase4 from './schema/todo/phase4';",
+      "import * as todoArchiveSearch from './schema/todo/archive-search';",
+      "import * as todoArchiveSearch from './schema/todo/archive-search';\nimport * as todoPhase4 from './schema/todo/phase4';",
     );
     edit(
       'src/targets.ts',
-      "generation('todo', 'phase3', todoPhase3)]",
-      "generation('todo', 'phase3', todoPhase3), generation('todo', 'phase4', todoPhase4)]",
+      "generation('todo', 'archive-search', todoArchiveSearch),\n",
+      "generation('todo', 'archive-search', todoArchiveSearch),\n      generation('todo', 'phase4', todoPhase4),\n",
     );
-    edit('src/schema/todo/index.ts', "'./phase3'", "'./phase4'");
+    edit('src/schema/todo/index.ts', "'./archive-search'", "'./phase4'");
     // 3. npm run db:generate
     const generated = sh('npm', ['run', 'db:generate']);
     expect(generated.out).toContain('todo: generating phase4');
     expect(generated.code).toBe(0);
-    expect(readFileSync(path.join(copy, 'drizzle/todo/0003_phase4.sql'), 'utf8')).toBe(
+    expect(readFileSync(path.join(copy, 'drizzle/todo/0004_phase4.sql'), 'utf8')).toBe(
       'ALTER TABLE "messages" ADD COLUMN "token_count" integer;',
     );
     // 4. A custom migration for the data, a down migration, then db:generate records them.
@@ -121,11 +121,12 @@ describe('README "Adding a generation", followed literally', () => {
       '0000_phase2',
       '0001_phase3',
       '0002_phase3__rls',
-      '0003_phase4',
-      '0004_phase4__backfill',
+      '0003_archive-search',
+      '0004_phase4',
+      '0005_phase4__backfill',
     ]);
     writeFileSync(
-      path.join(copy, 'drizzle/todo/0004_phase4__backfill.sql'),
+      path.join(copy, 'drizzle/todo/0005_phase4__backfill.sql'),
       `-- Words per existing message, until the application records real token counts.\nUPDATE "messages" SET "token_count" = array_length(regexp_split_to_array(trim("content"), '\\s+'), 1) WHERE "token_count" IS NULL;\n`,
     );
     writeFileSync(
@@ -134,7 +135,7 @@ describe('README "Adding a generation", followed literally', () => {
     );
     const recorded = sh('npm', ['run', 'db:generate']);
     expect(recorded.code, recorded.out).toBe(0);
-    expect(recorded.out).toContain('todo: recorded 0004_phase4__backfill.sql');
+    expect(recorded.out).toContain('todo: recorded 0005_phase4__backfill.sql');
     expect(recorded.out).toContain('todo: recorded down/phase4.sql');
 
     // phase5 renames a column: drizzle-kit could only ask, and there is no terminal.
@@ -147,30 +148,30 @@ describe('README "Adding a generation", followed literally', () => {
     );
     edit(
       'src/targets.ts',
-      "generation('todo', 'phase4', todoPhase4)]",
-      "generation('todo', 'phase4', todoPhase4), generation('todo', 'phase5', todoPhase5)]",
+      "generation('todo', 'phase4', todoPhase4),\n",
+      "generation('todo', 'phase4', todoPhase4),\n      generation('todo', 'phase5', todoPhase5),\n",
     );
     edit('src/schema/todo/index.ts', "'./phase4'", "'./phase5'");
     const asked = sh('npm', ['run', 'db:generate']);
     expect(asked.code).toBe(1);
     expect(asked.out).toContain('npm run db:generate -- --by-hand todo phase5 <step>');
-    expect(journal('todo')).toHaveLength(5);
+    expect(journal('todo')).toHaveLength(6);
     // … so it is written by hand, instead of step 3.
     const byHand = sh('npm', ['run', 'db:generate', '--', '--by-hand', 'todo', 'phase5', 'rename']);
     expect(byHand.code, byHand.out).toBe(0);
-    expect(byHand.out).toContain('todo: write drizzle/todo/0005_phase5__rename.sql (from phase4 to phase5)');
+    expect(byHand.out).toContain('todo: write drizzle/todo/0006_phase5__rename.sql (from phase4 to phase5)');
     writeFileSync(
-      path.join(copy, 'drizzle/todo/0005_phase5__rename.sql'),
+      path.join(copy, 'drizzle/todo/0006_phase5__rename.sql'),
       '-- chatstore-lint allow rename: the repositories read it through the schema, which names the new column\nALTER TABLE "messages" RENAME COLUMN "tool_used" TO "tool_name";\n',
     );
-    expect(sh('npm', ['run', 'db:generate']).out).toContain('todo: recorded 0005_phase5__rename.sql');
+    expect(sh('npm', ['run', 'db:generate']).out).toContain('todo: recorded 0006_phase5__rename.sql');
 
     // 5. chatstore check, then the database in the field: migrate, status.
     const check = chatstore('check');
     expect(check.code, check.out).toBe(0);
     const migrated = chatstore('migrate', 'todo', '--db', location);
     expect(migrated.code, migrated.out).toBe(0);
-    expect(migrated.out).toContain('todo: phase3 → phase5');
+    expect(migrated.out).toContain('todo: archive-search → phase5');
     const status = chatstore('status', 'todo', '--db', location);
     expect(status.code, status.out).toBe(0);
     expect(status.out).toContain('generation: phase5 (latest phase5)');
@@ -196,17 +197,17 @@ describe('README "Adding a generation", followed literally', () => {
     expect(checksums(after)).toMatchObject(checksums(released));
     expect(
       journal('todo')
-        .slice(0, 3)
+        .slice(0, 4)
         .map((e) => e.tag),
-    ).toEqual(['0000_phase2', '0001_phase3', '0002_phase3__rls']);
+    ).toEqual(['0000_phase2', '0001_phase3', '0002_phase3__rls', '0003_archive-search']);
     expect([...after.keys()].filter((f) => !released.has(f)).sort()).toEqual([
-      'drizzle/todo/0003_phase4.sql',
-      'drizzle/todo/0004_phase4__backfill.sql',
-      'drizzle/todo/0005_phase5__rename.sql',
+      'drizzle/todo/0004_phase4.sql',
+      'drizzle/todo/0005_phase4__backfill.sql',
+      'drizzle/todo/0006_phase5__rename.sql',
       'drizzle/todo/down/phase4.sql',
-      'drizzle/todo/meta/0003_snapshot.json',
       'drizzle/todo/meta/0004_snapshot.json',
       'drizzle/todo/meta/0005_snapshot.json',
+      'drizzle/todo/meta/0006_snapshot.json',
     ]);
   }, 1_200_000);
 });

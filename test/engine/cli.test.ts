@@ -140,7 +140,7 @@ describe('chatstore CLI', () => {
     const migrated = await run('migrate', 'todo', '--db', location, '--json');
     expect(migrated.code).toBe(0);
     const result = JSON.parse(migrated.out);
-    expect(result).toMatchObject({ command: 'migrate', ok: true, error: null, from: 'phase2', to: 'phase3' });
+    expect(result).toMatchObject({ command: 'migrate', ok: true, error: null, from: 'phase2', to: 'archive-search' });
     expect(result.results.map((r: { tag: string; status: string }) => `${r.tag}:${r.status}`)).toEqual([
       '0001_phase3:applied',
       '0002_phase3__rls:applied',
