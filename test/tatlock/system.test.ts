@@ -40,6 +40,7 @@ import {
   setToolEnabled,
   unassignGroup,
   unassignRole,
+  updateUser,
   verifyPassword,
 } from '../../src/repositories/tatlock-system';
 import { expectChatstoreError } from '../support/database';
@@ -341,5 +342,63 @@ describe('settings', () => {
       'value',
     );
     expect(await getSetting(db, 'bad')).toBeUndefined();
+  });
+});
+
+describe('updateUser', () => {
+  const usersRow = async (username: string) =>
+    (await conn.client.query<Record<string, unknown>>(`select * from users where username = ?`, [username]))[0];
+
+  it('changes the given fields, keeps the others, and moves updated_at forward', async () => {
+    await createUser(db, {
+      username: 'carol',
+      firstName: 'Carol',
+      lastName: 'Diaz',
+      email: 'c@example.com',
+      password: 'correct horse battery',
+    });
+    await conn.client.query(`update users set updated_at = '2000-01-01 00:00:00' where username = 'carol'`);
+    const created = (await usersRow('carol'))?.created_at;
+
+    const user = await updateUser(db, { username: 'carol', lastName: ' Diaz-Ng ' });
+    expect(user).toMatchObject({ username: 'carol', firstName: 'Carol', lastName: 'Diaz-Ng', email: 'c@example.com' });
+    const row = await usersRow('carol');
+    expect(row).toMatchObject({
+      first_name: 'Carol',
+      last_name: 'Diaz-Ng',
+      email: 'c@example.com',
+      created_at: created,
+    });
+    expect(row?.updated_at).not.toBe('2000-01-01 00:00:00');
+    expect(row?.updated_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(user.updatedAt).toBe(row?.updated_at);
+
+    expect(await updateUser(db, { username: 'carol', email: null })).toMatchObject({
+      email: null,
+      lastName: 'Diaz-Ng',
+    });
+    expect((await usersRow('carol'))?.email).toBeNull();
+  });
+
+  it('names the field on bad input and writes nothing', async () => {
+    await conn.client.query(`update users set updated_at = '2000-01-01 00:00:00' where username = 'carol'`);
+    const before = await usersRow('carol');
+    await expectChatstoreError(updateUser(db, { username: 'carol', email: 'not an email' }), 'VALIDATION', 'email');
+    await expectChatstoreError(updateUser(db, { username: 'carol', firstName: '  ' }), 'VALIDATION', 'firstName');
+    await expectChatstoreError(
+      updateUser(db, { username: 'carol', lastName: 'x'.repeat(201) }),
+      'VALIDATION',
+      'lastName',
+    );
+    await expectChatstoreError(updateUser(db, { username: 'carol' }), 'VALIDATION', 'firstName');
+    await expectChatstoreError(
+      updateUser(db, { username: 'carol', firstName: 'C', createdAt: 'now' } as never),
+      'VALIDATION',
+      'createdAt',
+    );
+    await expectChatstoreError(updateUser(db, { username: '../carol', firstName: 'C' }), 'VALIDATION', 'username');
+    await expectChatstoreError(updateUser(db, { username: 'nobody', firstName: 'N' }), 'NOT_FOUND', 'username');
+    expect(await usersRow('carol')).toEqual(before);
+    expect(await count(`users where username = 'nobody'`)).toBe(0);
   });
 });

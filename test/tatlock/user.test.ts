@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/connect';
 import {
   appendMessage,
+  deleteConversation,
   deletePersonalVariable,
   deleteShortTerm,
   findConversationsByTopic,
@@ -267,5 +268,73 @@ describe('personal variables and short-term storage', () => {
     expect(await purgeExpiredShortTerm(db)).toBe(2);
     expect(await deleteShortTerm(db, 'forever')).toBe(true);
     expect(await getShortTerm(db, 'forever')).toBeUndefined();
+  });
+});
+
+describe('deleteConversation', () => {
+  const rowsOf = async (conversationId: string) => {
+    const [row] = await conn.client.query<{ conversations: number; messages: number; links: number }>(
+      `select (select count(*) from conversations where conversation_id = ?) as conversations,
+        (select count(*) from conversation_messages where conversation_id = ?) as messages,
+        (select count(*) from conversation_topics where conversation_id = ?) as links`,
+      [conversationId, conversationId, conversationId],
+    );
+    return row;
+  };
+
+  it('deletes the conversation, its messages and topic links in one go, leaving no orphan and the others alone', async () => {
+    const doomed = await startConversation(db, { title: 'to delete' });
+    const kept = await startConversation(db, { title: 'to keep' });
+    for (const conversationId of [doomed.conversationId, kept.conversationId]) {
+      await appendMessage(db, { conversationId, role: 'user', content: 'hello' });
+      await appendMessage(db, { conversationId, role: 'assistant', content: 'hi' });
+      await linkTopic(db, { conversationId, topic: 'deletion-shared' });
+    }
+    await appendMessage(db, { conversationId: doomed.conversationId, role: 'user', content: 'one more' });
+    await linkTopic(db, { conversationId: doomed.conversationId, topic: 'deletion-only' });
+    const keptBefore = await rowsOf(kept.conversationId);
+    const topicsBefore = Number((await counts())?.topics);
+
+    expect(await deleteConversation(db, doomed.conversationId)).toEqual({
+      conversations: 1,
+      messages: 3,
+      topicLinks: 2,
+    });
+    expect(await rowsOf(doomed.conversationId)).toEqual({ conversations: 0, messages: 0, links: 0 });
+    expect(await rowsOf(kept.conversationId)).toEqual(keptBefore);
+    expect(Number((await counts())?.topics)).toBe(topicsBefore); // topics are shared and stay
+    // No child row anywhere points at a missing conversation.
+    const [orphans] = await conn.client.query<{ n: number }>(
+      `select (select count(*) from conversation_messages where conversation_id not in (select conversation_id from conversations))
+        + (select count(*) from conversation_topics where conversation_id not in (select conversation_id from conversations)) as n`,
+    );
+    expect(Number(orphans?.n)).toBe(0);
+    expect(await deleteConversation(db, doomed.conversationId)).toEqual({
+      conversations: 0,
+      messages: 0,
+      topicLinks: 0,
+    });
+  });
+
+  it('deletes rows left under the id when the conversation row is already gone', async () => {
+    const { conversationId } = await startConversation(db);
+    await appendMessage(db, { conversationId, role: 'user', content: 'left behind' });
+    await linkTopic(db, { conversationId, topic: 'deletion-left' });
+    // What a deletion without chatstore leaves: the row gone, its children not (foreign keys off).
+    await conn.client.query('pragma foreign_keys = off');
+    try {
+      await conn.client.query('delete from conversations where conversation_id = ?', [conversationId]);
+    } finally {
+      await conn.client.query('pragma foreign_keys = on');
+    }
+    expect(await deleteConversation(db, conversationId)).toEqual({ conversations: 0, messages: 1, topicLinks: 1 });
+    expect(await rowsOf(conversationId)).toEqual({ conversations: 0, messages: 0, links: 0 });
+  });
+
+  it('rejects a bad id and writes nothing', async () => {
+    const before = await counts();
+    await expectChatstoreError(deleteConversation(db, ''), 'VALIDATION', 'conversationId');
+    await expectChatstoreError(deleteConversation(db, 42 as never), 'VALIDATION', 'conversationId');
+    expect(await counts()).toEqual(before);
   });
 });

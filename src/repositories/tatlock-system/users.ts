@@ -26,6 +26,21 @@ export const CreateUserInput = z.object({
 });
 export type CreateUserInput = z.input<typeof CreateUserInput>;
 
+export const UpdateUserInput = z
+  .object({
+    username: Username,
+    firstName: z.string().trim().min(1).max(200).optional(),
+    lastName: z.string().trim().min(1).max(200).optional(),
+    /** `null` clears the email. */
+    email: z.email().max(320).nullish(),
+  })
+  .strict()
+  .refine((v) => v.firstName !== undefined || v.lastName !== undefined || v.email !== undefined, {
+    message: 'give at least one of firstName, lastName, email',
+    path: ['firstName'],
+  });
+export type UpdateUserInput = z.input<typeof UpdateUserInput>;
+
 export const VerifyPasswordInput = z.object({ username: Username, password: z.string().max(1024) });
 export type VerifyPasswordInput = z.input<typeof VerifyPasswordInput>;
 
@@ -92,6 +107,40 @@ export async function getUserOrThrow(db: SystemDb, username: string): Promise<Us
  */
 export async function listUsers(db: SystemDb): Promise<User[]> {
   return mapped('users', () => db.select().from(users).orderBy(users.username).all());
+}
+
+/**
+ * Changes a user's first name, last name and/or email (the seed's `users` columns; the username
+ * is the key and does not change) and sets `updated_at` to now (`CURRENT_TIMESTAMP`, the seed's
+ * format); returns the user as stored. Fields not given keep their value; `email: null` clears
+ * it. Bad input is a `VALIDATION` error naming the field (`email`, `firstName`, …; no field at
+ * all is one on `firstName`, an unknown one names it) and an unknown user `NOT_FOUND` on
+ * `username`; either way nothing is written.
+ *
+ * @example const user = await updateUser(db, { username: 'alice', lastName: 'Ng-Smith', email: 'alice@example.com' });
+ */
+export async function updateUser(db: SystemDb, input: UpdateUserInput): Promise<User> {
+  const unknown =
+    typeof input === 'object' && input !== null
+      ? Object.keys(input).find((key) => !(key in UpdateUserInput.shape))
+      : undefined;
+  if (unknown !== undefined)
+    throw new ChatstoreError('VALIDATION', `Invalid ${unknown}: not a field updateUser changes`, {
+      field: unknown,
+      entity: 'users',
+    });
+  const { username, ...fields } = parseInput(UpdateUserInput, input, 'users');
+  const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  const row = mapped('users', () =>
+    db
+      .update(users)
+      .set({ ...changes, updatedAt: sql`CURRENT_TIMESTAMP` })
+      .where(eq(users.username, username))
+      .returning()
+      .get(),
+  );
+  if (!row) throw notFound('users', 'username', username);
+  return row;
 }
 
 /**

@@ -1,12 +1,12 @@
 /**
  * Conversations of one user (seed 001, `conversations`): start one, title it, list them by last
- * activity. Conversations chatstore starts are on the new schema (`schema_version = 2`): their
+ * activity, delete one with every row that belongs to it. Conversations chatstore starts are on the new schema (`schema_version = 2`): their
  * messages live in `conversation_messages`.
  */
 import { randomUUID } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { conversations } from '../../schema/tatlock-user';
+import { conversationMessages, conversations, conversationTopics } from '../../schema/tatlock-user';
 import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../shared';
 import { ConversationId, Moment, type UserDb } from './internal';
 
@@ -94,5 +94,38 @@ export async function listConversations(db: UserDb, input: ListConversationsInpu
       .limit(limit)
       .offset(offset)
       .all(),
+  );
+}
+
+/** What `deleteConversation` removed, table by table. */
+export interface DeletedConversation {
+  /** `conversations` rows: 1, or 0 when there was no row (only rows left behind under its id). */
+  conversations: number;
+  /** `conversation_messages` rows. */
+  messages: number;
+  /** `conversation_topics` rows (the topics themselves stay: they are shared by conversations). */
+  topicLinks: number;
+}
+
+/**
+ * Deletes a conversation and every row that belongs to it — its `conversation_messages` and its
+ * `conversation_topics` links — in one transaction, and returns how many rows of each went.
+ * Rows under the id are deleted even when the `conversations` row is already gone (what the
+ * application's own deletion can leave behind), so none is left orphaned; nothing under the id is
+ * all zeros, not an error. Topics stay in `topics`, linked or not.
+ *
+ * @example
+ * const { conversations, messages, topicLinks } = await deleteConversation(db, conversationId);
+ * if (conversations === 0 && messages === 0) console.log('nothing to delete');
+ */
+export async function deleteConversation(db: UserDb, conversationId: string): Promise<DeletedConversation> {
+  const id = parseField(ConversationId, conversationId, 'conversationId', 'conversations');
+  return mapped('conversations', () =>
+    db.transaction((tx) => {
+      const messages = tx.delete(conversationMessages).where(eq(conversationMessages.conversationId, id)).run().changes;
+      const topicLinks = tx.delete(conversationTopics).where(eq(conversationTopics.conversationId, id)).run().changes;
+      const removed = tx.delete(conversations).where(eq(conversations.conversationId, id)).run().changes;
+      return { conversations: removed, messages, topicLinks };
+    }),
   );
 }
