@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   deactivateCredentials,
+  findActiveSession,
   getModelPreference,
   getUserByTelegramId,
   getUserOrThrow,
@@ -33,7 +34,17 @@ describe.each(pgBackends)('telegram users, credentials and model preferences on 
     expect(await getUserOrThrow(t.db, user.id)).toEqual(user);
     expect(credentials).toMatchObject({ userId: user.id, keyId: 'k1', isActive: true });
     expect(credentials).not.toHaveProperty('encryptedCredentials');
-    expect(session).toMatchObject({ userId: user.id, status: 'AUTHENTICATED' });
+    expect(session).toMatchObject({ userId: user.id, status: 'AUTHENTICATED' }); // newUser settles it
+    // Registration's session starts PENDING (seed 002's initial state) and is not active yet.
+    const pendingToken = token();
+    const registered = await registerUser(t.db, {
+      telegramId: user.telegramId + 1,
+      credentials: 'c',
+      keyring,
+      session: { accessToken: pendingToken, expiresAt: inAnHour() },
+    });
+    expect(registered.session.status).toBe('PENDING');
+    expect(await findActiveSession(t.db, { token: pendingToken })).toBeUndefined();
     // Neither the plaintext credentials nor the token reach the database.
     const [stored] = await t.conn.client.query<{ hex: string; token: string }>(
       `select encode(a.encrypted_credentials, 'hex') as hex, s.token from authentication_data a

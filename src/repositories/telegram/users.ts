@@ -37,8 +37,10 @@ export interface Registration {
 
 /**
  * Registers a Telegram user: the user row, their credentials encrypted with the keyring's
- * current key, and their first web session, in one transaction (all or nothing). A Telegram
- * user registers once: a second registration is `CONFLICT` on `telegramId`.
+ * current key, and their first web session, in one transaction (all or nothing). The session
+ * starts `PENDING`, as every session does; `settleSession` makes it `AUTHENTICATED` once the
+ * login completes. A Telegram user registers once: a second registration is `CONFLICT` on
+ * `telegramId`.
  *
  * @example
  * const { user, session } = await registerUser(db, {
@@ -47,6 +49,7 @@ export interface Registration {
  *   keyring: { currentKeyId: 'k1', keys: { k1: process.env.CREDENTIALS_KEY } },
  *   session: { accessToken: jwt, refreshToken, expiresAt },
  * });
+ * await settleSession(db, { sessionId: session.id, status: 'AUTHENTICATED' });
  */
 export async function registerUser(db: TelegramDb, input: RegisterUserInput): Promise<Registration> {
   const { credentials, keyring, session, ...profile } = parseInput(RegisterUserInput, input, 'users');
