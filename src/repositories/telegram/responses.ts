@@ -4,6 +4,7 @@
  * dialog (`uq_dialog_response`): a new suggestion replaces the dialog's row. The only
  * transitions are the seed's:
  *
+ *   (stored) → PENDING_APPROVAL, or APPROVED directly in a dialog with auto-send on
  *   PENDING_APPROVAL → APPROVED (approve, optionally with an edited text; `approved_at`) | REJECTED
  *   APPROVED → SENT (`sent_at`) | FAILED (`error`)
  *
@@ -92,6 +93,14 @@ const statements = preparedPerHandle((db) => {
   const prior = db
     .$with('prior', { id: processedResponses.id })
     .as(sql`select "id" from ${processedResponses} where "dialog_id" = ${ph('dialogId')}::uuid`);
+  // Auto-send: a dialog with `auto_send_enabled` has its suggestion approved as it is stored
+  // (`approved_at` now), so the sender lists it at once; every other suggestion awaits review.
+  // A missing dialog falls back to PENDING_APPROVAL so that the foreign key reports it.
+  const auto = db
+    .$with('auto', { on: sql<boolean>`"on"` })
+    .as(
+      sql`select coalesce((select "auto_send_enabled" from ${dialogs} where "id" = ${ph('dialogId')}::uuid), false) as "on"`,
+    );
   const stored = db
     .$with('stored', {
       ...getTableColumns(processedResponses),
@@ -99,23 +108,24 @@ const statements = preparedPerHandle((db) => {
     })
     .as(
       sql`insert into ${processedResponses} as "current"
-        ("id", "dialog_id", "last_message_id", "last_message_timestamp", "suggested_response", "status", "model_name")
+        ("id", "dialog_id", "last_message_id", "last_message_timestamp", "suggested_response", "status", "model_name", "approved_at")
       values (gen_random_uuid(), ${ph('dialogId')}::uuid, ${ph('lastMessageId')}::varchar,
-        ${ph('lastMessageTimestamp')}::timestamptz, ${ph('suggestedResponse')}::text, 'PENDING_APPROVAL',
-        ${ph('modelName')}::varchar)
+        ${ph('lastMessageTimestamp')}::timestamptz, ${ph('suggestedResponse')}::text,
+        (case when (select "on" from ${auto}) then 'APPROVED' else 'PENDING_APPROVAL' end)::processingstatus,
+        ${ph('modelName')}::varchar, case when (select "on" from ${auto}) then now() end)
       on conflict ("dialog_id") do update set
         "id" = excluded."id", "last_message_id" = excluded."last_message_id",
         "last_message_timestamp" = excluded."last_message_timestamp",
         "suggested_response" = excluded."suggested_response", "edited_response" = null,
-        "status" = 'PENDING_APPROVAL', "model_name" = excluded."model_name", "processed_at" = now(),
-        "approved_at" = null, "sent_at" = null, "error" = null, "created_at" = now(), "updated_at" = now()
+        "status" = excluded."status", "model_name" = excluded."model_name", "processed_at" = now(),
+        "approved_at" = excluded."approved_at", "sent_at" = null, "error" = null, "created_at" = now(), "updated_at" = now()
       where "current"."status" in (${settled})
         or ("current"."status" = 'PENDING_APPROVAL'
           and "current"."last_message_timestamp" < excluded."last_message_timestamp")
       returning *, (select "id" from ${prior}) as "replaced_id"`,
     );
   return {
-    store: db.with(prior, stored).select().from(stored).prepare('telegram_store_suggestion'),
+    store: db.with(prior, auto, stored).select().from(stored).prepare('telegram_store_suggestion'),
   };
 });
 
@@ -127,6 +137,13 @@ const statements = preparedPerHandle((db) => {
  * they never saw. If the dialog has an approved response not yet sent, or a pending one for a
  * message at least as new, it is `CONFLICT` on `dialogId` and nothing changes. A missing dialog
  * is `FOREIGN_KEY` on `dialogId`.
+ *
+ * Auto-send (`dialogs.auto_send_enabled`, seed 002: "whether to auto-send approved
+ * responses"): in a dialog with auto-send on, the suggestion is stored `APPROVED` (with
+ * `approved_at`), so `listApprovedToSend` lists it at once and no review is needed; with
+ * auto-send off it is stored `PENDING_APPROVAL` and is listed for sending only after
+ * `approveResponse`. The setting is read when the suggestion is stored: turning auto-send off
+ * later does not recall a reply already approved; the next suggestion awaits review.
  *
  * @example
  * const { response, replacedId } = await storeSuggestion(db, {
