@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   advanceLastProcessedMessage,
   approveResponse,
+  claimApprovedForSending,
   configureDialog,
   listApprovedToSend,
   listDialogs,
@@ -350,5 +351,57 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
     expect((await listDialogsDueForProcessing(t.db, { userId: user.id })).map((d) => d.id)).toEqual([idle.id]);
     await configureDialog(t.db, { dialogId: idle.id, userId: user.id, isProcessingEnabled: false });
     expect(await listDialogsDueForProcessing(t.db, { userId: user.id })).toEqual([]);
+  });
+
+  it('claims approved replies for a sender, recording each as sent or failed', async () => {
+    const { user } = await newUser(t.db);
+    const auto = await newDialog(t.db, user.id, true);
+    const manual = await newDialog(t.db, user.id);
+    const flaky = await newDialog(t.db, user.id);
+    const waiting = await newDialog(t.db, user.id);
+    const store = (dialogId: string, text: string) =>
+      storeSuggestion(t.db, {
+        dialogId,
+        lastMessageId: '1',
+        lastMessageTimestamp: at(1),
+        suggestedResponse: text,
+        modelName: 'gpt-4o-mini',
+      }).then((s) => s.response);
+    await store(auto.id, 'auto');
+    for (const dialog of [manual, flaky]) {
+      const response = await store(dialog.id, dialog.name);
+      await approveResponse(t.db, { responseId: response.id, userId: user.id, editedResponse: `${dialog.name}!` });
+    }
+    const pending = await store(waiting.id, 'not reviewed');
+
+    await expectChatstoreError(
+      claimApprovedForSending(t.db, { userId: user.id, limit: 0 }, async () => {}),
+      'VALIDATION',
+      'limit',
+    );
+    const delivered: string[] = [];
+    const outcome = await claimApprovedForSending(t.db, { userId: user.id, leaseSeconds: 30 }, async (r) => {
+      if (r.dialogId === flaky.id) throw new Error('FloodWaitError: retry in 30 s');
+      delivered.push(`${r.telegramDialogId}:${r.text}`);
+    });
+    // Auto-send first; the pending reply is not claimed.
+    expect(delivered).toEqual([`${auto.telegramDialogId}:auto`, `${manual.telegramDialogId}:${manual.name}!`]);
+    expect(outcome.sent.map((r) => [r.dialogId, r.status])).toEqual([
+      [auto.id, 'SENT'],
+      [manual.id, 'SENT'],
+    ]);
+    expect(outcome.sent.every((r) => r.sentAt instanceof Date)).toBe(true);
+    expect(outcome.failed).toMatchObject([
+      { dialogId: flaky.id, status: 'FAILED', error: 'FloodWaitError: retry in 30 s', sentAt: null },
+    ]);
+    // Nothing is left to claim: each reply went out once.
+    expect(await listApprovedToSend(t.db, { userId: user.id })).toEqual([]);
+    const again = await claimApprovedForSending(t.db, { userId: user.id }, async () => {
+      throw new Error('nothing should be sent');
+    });
+    expect(again).toEqual({ sent: [], failed: [] });
+    expect(await listPendingResponses(t.db, { userId: user.id })).toMatchObject([
+      { id: pending.id, status: 'PENDING_APPROVAL' },
+    ]);
   });
 });

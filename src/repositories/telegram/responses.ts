@@ -323,3 +323,94 @@ export async function listApprovedToSend(db: TelegramDb, input: ListApprovedInpu
       .limit(limit),
   );
 }
+
+export const ClaimForSendingInput = z.object({
+  /** How many approved replies one claim takes at most. */
+  limit: z.number().int().min(1).max(100).default(10),
+  userId: UserId.optional(),
+  /**
+   * The lease: on a PostgreSQL server, a sender silent for longer than this between two
+   * statements (a `send` that hangs) has its transaction ended by the server
+   * (`idle_in_transaction_session_timeout`), and its claims return to the queue. Default 60.
+   */
+  leaseSeconds: z.number().int().min(1).max(3600).default(60),
+});
+export type ClaimForSendingInput = z.input<typeof ClaimForSendingInput>;
+
+/** What `claimApprovedForSending` did with each reply it claimed. */
+export interface SendingOutcome {
+  sent: ProcessedResponse[];
+  failed: ProcessedResponse[];
+}
+
+/**
+ * Claims approved replies for one sender and records each delivery, so concurrent senders never
+ * send the same reply twice. In one transaction it takes up to `limit` `APPROVED` replies
+ * (auto-send dialogs first, then the longest waiting, as `listApprovedToSend`) with
+ * `FOR UPDATE SKIP LOCKED` — rows another sender holds are skipped, not waited for — calls
+ * `send` for each, and marks it `SENT` (`sent_at`) or, when `send` throws, `FAILED` with the
+ * error's message in `error`. The claim is a lease held by the transaction: it ends at commit,
+ * when the sender's connection dies (the server rolls back, the replies stay `APPROVED` for the
+ * next claim), or on a server when `send` keeps the transaction idle past `leaseSeconds`.
+ * No column records the claim, so the schema is unchanged. Delivery is at least once: a reply
+ * sent just before its transaction is lost is sent again. Errors from the database are
+ * `ChatstoreError`s and roll the whole claim back.
+ *
+ * @example
+ * const { sent, failed } = await claimApprovedForSending(db, { limit: 20 }, async (r) => {
+ *   await telegram.sendMessage(r.telegramDialogId, r.text); // throwing marks the reply FAILED
+ * });
+ */
+export async function claimApprovedForSending(
+  db: TelegramDb,
+  input: ClaimForSendingInput,
+  send: (response: ApprovedResponse) => Promise<void>,
+): Promise<SendingOutcome> {
+  const { limit, userId, leaseSeconds } = parseInput(ClaimForSendingInput, input, 'processed_responses');
+  if (typeof send !== 'function')
+    throw new ChatstoreError('VALIDATION', 'send must be a function', {
+      entity: 'processed_responses',
+      field: 'send',
+    });
+  return mapped('processed_responses', () =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`set local idle_in_transaction_session_timeout = ${leaseSeconds * 1000}`));
+      const claimed = await tx
+        .select({
+          ...getTableColumns(processedResponses),
+          userId: dialogs.userId,
+          telegramDialogId: dialogs.telegramDialogId,
+          autoSendEnabled: dialogs.autoSendEnabled,
+          text: sql<string>`coalesce(${processedResponses.editedResponse}, ${processedResponses.suggestedResponse})`,
+        })
+        .from(processedResponses)
+        .innerJoin(dialogs, eq(dialogs.id, processedResponses.dialogId))
+        .where(
+          and(eq(processedResponses.status, 'APPROVED'), userId === undefined ? undefined : eq(dialogs.userId, userId)),
+        )
+        .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.approvedAt), asc(processedResponses.id))
+        .limit(limit)
+        .for('update', { of: processedResponses, skipLocked: true });
+      const outcome: SendingOutcome = { sent: [], failed: [] };
+      for (const response of claimed) {
+        let error: string | undefined;
+        try {
+          await send(response);
+        } catch (cause) {
+          error = (cause instanceof Error ? cause.message : String(cause)).trim().slice(0, 10_000) || 'send failed';
+        }
+        const [row] = await tx
+          .update(processedResponses)
+          .set(
+            error === undefined
+              ? { status: 'SENT', sentAt: sql`now()`, updatedAt: sql`now()` }
+              : { status: 'FAILED', error, updatedAt: sql`now()` },
+          )
+          .where(and(eq(processedResponses.id, response.id), eq(processedResponses.status, 'APPROVED')))
+          .returning();
+        if (row) (error === undefined ? outcome.sent : outcome.failed).push(row);
+      }
+      return outcome;
+    }),
+  );
+}
