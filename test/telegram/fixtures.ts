@@ -10,7 +10,13 @@ import { type Connection, connect, type SqlClient } from '../../src/connect';
 import { adopt } from '../../src/migrate/adopt';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
-import { type Keyring, type Registration, registerUser, type TelegramDb } from '../../src/repositories/telegram';
+import {
+  type Keyring,
+  type Registration,
+  registerUser,
+  settleSession,
+  type TelegramDb,
+} from '../../src/repositories/telegram';
 import { targets } from '../../src/targets';
 import type { Backend } from '../support/backends';
 import { type DatabaseFixture, expectChatstoreError, rowCountsOf } from '../support/database';
@@ -140,7 +146,10 @@ export const keyring: Keyring = { currentKeyId: 'k1', keys: { k1: key1 } };
 export const token = (prefix = 'tok') => `${prefix}.${randomBytes(24).toString('base64url')}`;
 export const inAnHour = () => new Date(Date.now() + 3_600_000);
 
-/** A registered user with credentials `secret-<telegramId>` and a session; returns the tokens too. */
+/**
+ * A registered user with credentials `secret-<telegramId>` and a session, settled to
+ * `AUTHENTICATED` (it starts `PENDING`); returns the tokens too.
+ */
 export async function newUser(db: TelegramDb): Promise<Registration & { accessToken: string; refreshToken: string }> {
   const telegramId = randomInt(1, 2 ** 47);
   const accessToken = token('access');
@@ -152,7 +161,8 @@ export async function newUser(db: TelegramDb): Promise<Registration & { accessTo
     keyring,
     session: { accessToken, refreshToken, expiresAt: inAnHour() },
   });
-  return { ...registration, accessToken, refreshToken };
+  const session = await settleSession(db, { sessionId: registration.session.id, status: 'AUTHENTICATED' });
+  return { ...registration, session, accessToken, refreshToken };
 }
 
 /** Row counts of every telegram table, to show a failed call wrote nothing. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   advanceLastProcessedMessage,
   approveResponse,
+  claimApprovedForSending,
   configureDialog,
   listApprovedToSend,
   listDialogs,
@@ -211,7 +212,7 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
   it('allows only the seed transitions', async () => {
     const { user } = await newUser(t.db);
     const other = await newUser(t.db);
-    const dialog = await newDialog(t.db, user.id, true);
+    const dialog = await newDialog(t.db, user.id);
     const store = (minute: number) =>
       storeSuggestion(t.db, {
         dialogId: dialog.id,
@@ -277,6 +278,50 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
     );
   });
 
+  it('honours auto-send: approved as stored with it on, listed only after review with it off', async () => {
+    const { user } = await newUser(t.db);
+    const manual = await newDialog(t.db, user.id, false);
+    const auto = await newDialog(t.db, user.id, true);
+    const store = (dialogId: string, minute: number, text: string) =>
+      storeSuggestion(t.db, {
+        dialogId,
+        lastMessageId: String(minute),
+        lastMessageTimestamp: at(minute),
+        suggestedResponse: text,
+        modelName: 'gpt-4o-mini',
+      }).then((s) => s.response);
+    const toSend = async () =>
+      (await listApprovedToSend(t.db, { userId: user.id })).map((r) => [r.telegramDialogId, r.status, r.text]);
+
+    const held = await store(manual.id, 1, 'manual');
+    expect(held).toMatchObject({ status: 'PENDING_APPROVAL', approvedAt: null });
+    const sentAlone = await store(auto.id, 1, 'auto');
+    expect(sentAlone).toMatchObject({ status: 'APPROVED' });
+    expect(sentAlone.approvedAt).toBeInstanceOf(Date);
+    expect(await listPendingResponses(t.db, { userId: user.id })).toMatchObject([{ id: held.id }]);
+    // Only the auto-send reply is ready; the other waits for its review.
+    expect(await toSend()).toEqual([[auto.telegramDialogId, 'APPROVED', 'auto']]);
+    // Already approved: a review has nothing to do.
+    await expectChatstoreError(
+      approveResponse(t.db, { responseId: sentAlone.id, userId: user.id }),
+      'INVALID_TRANSITION',
+      'status',
+    );
+    await approveResponse(t.db, { responseId: held.id, userId: user.id, editedResponse: 'manual!' });
+    expect(await toSend()).toEqual([
+      [auto.telegramDialogId, 'APPROVED', 'auto'],
+      [manual.telegramDialogId, 'APPROVED', 'manual!'],
+    ]);
+
+    // After sending, the auto dialog's next suggestion is approved again; turned off, it is not.
+    await markResponseSent(t.db, sentAlone.id);
+    expect((await store(auto.id, 2, 'auto 2')).status).toBe('APPROVED');
+    await markResponseSent(t.db, (await listApprovedToSend(t.db, { userId: user.id }))[0]?.id ?? '');
+    await configureDialog(t.db, { dialogId: auto.id, userId: user.id, autoSendEnabled: false });
+    expect(await store(auto.id, 3, 'auto 3')).toMatchObject({ status: 'PENDING_APPROVAL', approvedAt: null });
+    expect(await toSend()).toEqual([[manual.telegramDialogId, 'APPROVED', 'manual!']]);
+  });
+
   it('lists approved responses to send, auto-send dialogs first, and dialogs due for processing', async () => {
     const { user } = await newUser(t.db);
     const manual = await newDialog(t.db, user.id, false);
@@ -293,16 +338,70 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
         suggestedResponse: text,
         modelName: 'gpt-4o-mini',
       });
-      await approveResponse(t.db, { responseId: response.id, userId: user.id, editedResponse: `${text}!` });
+      // The auto-send dialog's suggestion is approved as it is stored.
+      if (dialog === manual)
+        await approveResponse(t.db, { responseId: response.id, userId: user.id, editedResponse: `${text}!` });
     }
     const ready = await listApprovedToSend(t.db, { userId: user.id });
     expect(ready.map((r) => [r.telegramDialogId, r.autoSendEnabled, r.text])).toEqual([
-      [auto.telegramDialogId, true, 'auto!'],
+      [auto.telegramDialogId, true, 'auto'],
       [manual.telegramDialogId, false, 'manual!'],
     ]);
     // Due: processing enabled, credentials active, nothing approved waiting.
     expect((await listDialogsDueForProcessing(t.db, { userId: user.id })).map((d) => d.id)).toEqual([idle.id]);
     await configureDialog(t.db, { dialogId: idle.id, userId: user.id, isProcessingEnabled: false });
     expect(await listDialogsDueForProcessing(t.db, { userId: user.id })).toEqual([]);
+  });
+
+  it('claims approved replies for a sender, recording each as sent or failed', async () => {
+    const { user } = await newUser(t.db);
+    const auto = await newDialog(t.db, user.id, true);
+    const manual = await newDialog(t.db, user.id);
+    const flaky = await newDialog(t.db, user.id);
+    const waiting = await newDialog(t.db, user.id);
+    const store = (dialogId: string, text: string) =>
+      storeSuggestion(t.db, {
+        dialogId,
+        lastMessageId: '1',
+        lastMessageTimestamp: at(1),
+        suggestedResponse: text,
+        modelName: 'gpt-4o-mini',
+      }).then((s) => s.response);
+    await store(auto.id, 'auto');
+    for (const dialog of [manual, flaky]) {
+      const response = await store(dialog.id, dialog.name);
+      await approveResponse(t.db, { responseId: response.id, userId: user.id, editedResponse: `${dialog.name}!` });
+    }
+    const pending = await store(waiting.id, 'not reviewed');
+
+    await expectChatstoreError(
+      claimApprovedForSending(t.db, { userId: user.id, limit: 0 }, async () => {}),
+      'VALIDATION',
+      'limit',
+    );
+    const delivered: string[] = [];
+    const outcome = await claimApprovedForSending(t.db, { userId: user.id, leaseSeconds: 30 }, async (r) => {
+      if (r.dialogId === flaky.id) throw new Error('FloodWaitError: retry in 30 s');
+      delivered.push(`${r.telegramDialogId}:${r.text}`);
+    });
+    // Auto-send first; the pending reply is not claimed.
+    expect(delivered).toEqual([`${auto.telegramDialogId}:auto`, `${manual.telegramDialogId}:${manual.name}!`]);
+    expect(outcome.sent.map((r) => [r.dialogId, r.status])).toEqual([
+      [auto.id, 'SENT'],
+      [manual.id, 'SENT'],
+    ]);
+    expect(outcome.sent.every((r) => r.sentAt instanceof Date)).toBe(true);
+    expect(outcome.failed).toMatchObject([
+      { dialogId: flaky.id, status: 'FAILED', error: 'FloodWaitError: retry in 30 s', sentAt: null },
+    ]);
+    // Nothing is left to claim: each reply went out once.
+    expect(await listApprovedToSend(t.db, { userId: user.id })).toEqual([]);
+    const again = await claimApprovedForSending(t.db, { userId: user.id }, async () => {
+      throw new Error('nothing should be sent');
+    });
+    expect(again).toEqual({ sent: [], failed: [] });
+    expect(await listPendingResponses(t.db, { userId: user.id })).toMatchObject([
+      { id: pending.id, status: 'PENDING_APPROVAL' },
+    ]);
   });
 });

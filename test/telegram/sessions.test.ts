@@ -46,7 +46,6 @@ describe.each(pgBackends)('telegram sessions on $name', (backend) => {
       userId: user.id,
       accessToken: token(),
       expiresAt: inAnHour(),
-      status: 'PENDING',
       deviceInfo: { os: 'iOS', app: { version: '1.2' } },
       sessionMetadata: { ip: '203.0.113.7' },
     });
@@ -66,12 +65,9 @@ describe.each(pgBackends)('telegram sessions on $name', (backend) => {
   it('settles a pending login once', async () => {
     const { user } = await newUser(t.db);
     const accessToken = token();
-    const pending = await createSession(t.db, {
-      userId: user.id,
-      accessToken,
-      expiresAt: inAnHour(),
-      status: 'PENDING',
-    });
+    const pending = await createSession(t.db, { userId: user.id, accessToken, expiresAt: inAnHour() });
+    // Seed 002: PENDING is the initial state; a pending session is not active.
+    expect(pending.status).toBe('PENDING');
     expect(await findActiveSession(t.db, { token: accessToken })).toBeUndefined();
     expect((await settleSession(t.db, { sessionId: pending.id, status: 'AUTHENTICATED' })).status).toBe(
       'AUTHENTICATED',
@@ -133,7 +129,7 @@ describe.each(pgBackends)('telegram sessions on $name', (backend) => {
     expect((await getSessionOrThrow(t.db, session.id)).status).toBe('EXPIRED');
     await cleanupExpiredSessions(t.db, { retainSeconds: 0 });
     await expectChatstoreError(getSessionOrThrow(t.db, session.id), 'NOT_FOUND', 'sessionId');
-    expect((await getSessionOrThrow(t.db, live.id)).status).toBe('AUTHENTICATED');
+    expect((await getSessionOrThrow(t.db, live.id)).status).toBe('PENDING');
     await expectChatstoreError(cleanupExpiredSessions(t.db, { retainSeconds: -1 }), 'VALIDATION', 'retainSeconds');
   });
 });

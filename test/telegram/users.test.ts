@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
+  createSession,
   deactivateCredentials,
+  deleteUser,
+  enqueueTask,
+  findActiveSession,
   getModelPreference,
   getUserByTelegramId,
   getUserOrThrow,
   readCredentials,
   reencryptCredentials,
+  refreshSession,
   registerUser,
+  selectDialog,
   setModelPreference,
   storeCredentials,
+  storeSuggestion,
+  type TelegramDb,
 } from '../../src/repositories/telegram';
 import { pgBackends } from '../support/backends';
 import {
@@ -33,7 +41,17 @@ describe.each(pgBackends)('telegram users, credentials and model preferences on 
     expect(await getUserOrThrow(t.db, user.id)).toEqual(user);
     expect(credentials).toMatchObject({ userId: user.id, keyId: 'k1', isActive: true });
     expect(credentials).not.toHaveProperty('encryptedCredentials');
-    expect(session).toMatchObject({ userId: user.id, status: 'AUTHENTICATED' });
+    expect(session).toMatchObject({ userId: user.id, status: 'AUTHENTICATED' }); // newUser settles it
+    // Registration's session starts PENDING (seed 002's initial state) and is not active yet.
+    const pendingToken = token();
+    const registered = await registerUser(t.db, {
+      telegramId: user.telegramId + 1,
+      credentials: 'c',
+      keyring,
+      session: { accessToken: pendingToken, expiresAt: inAnHour() },
+    });
+    expect(registered.session.status).toBe('PENDING');
+    expect(await findActiveSession(t.db, { token: pendingToken })).toBeUndefined();
     // Neither the plaintext credentials nor the token reach the database.
     const [stored] = await t.conn.client.query<{ hex: string; token: string }>(
       `select encode(a.encrypted_credentials, 'hex') as hex, s.token from authentication_data a
@@ -222,5 +240,88 @@ describe.each(pgBackends)('telegram users, credentials and model preferences on 
     await t.conn.client.query(`update users set telegram_id = $1 where id = $2`, [app.adaTelegramId, app.ada]);
     await storeCredentials(t.db, { userId: app.ada, credentials: 'ada-session', keyring });
     expect(await readCredentials(t.db, { userId: app.ada, keyring })).toBe('ada-session');
+  });
+
+  it("deletes a user and everything of theirs in one go, and nobody else's rows", async () => {
+    // Everything a user can own, for two users; one of them is deleted.
+    const populate = async (db: TelegramDb) => {
+      const { user, refreshToken } = await newUser(db);
+      await refreshSession(db, { refreshToken, accessToken: token(), newRefreshToken: token(), expiresAt: inAnHour() });
+      await createSession(db, { userId: user.id, accessToken: token(), expiresAt: inAnHour() });
+      await setModelPreference(db, { userId: user.id, modelName: 'gpt-4o-mini' });
+      for (const n of [1, 2]) {
+        const dialog = await selectDialog(db, {
+          userId: user.id,
+          telegramDialogId: `-7${n}`,
+          name: `c${n}`,
+          type: 'GROUP',
+        });
+        await storeSuggestion(db, {
+          dialogId: dialog.id,
+          lastMessageId: `${n}`,
+          lastMessageTimestamp: new Date(),
+          suggestedResponse: 'ok',
+          modelName: 'gpt-4o-mini',
+        });
+        await enqueueTask(db, { type: 'DIALOG', dialogId: dialog.id });
+      }
+      await enqueueTask(db, { type: 'USER', userId: user.id });
+      return user.id;
+    };
+    const owned = (userId: string) =>
+      t.conn.client.query<Record<string, number>>(
+        `select
+           (select count(*)::int from users where id = $1) as users,
+           (select count(*)::int from sessions where user_id = $1) as sessions,
+           (select count(*)::int from session_rotated_tokens r join sessions s on s.id = r.session_id
+             where s.user_id = $1) as rotated,
+           (select count(*)::int from authentication_data where user_id = $1) as credentials,
+           (select count(*)::int from dialogs where user_id = $1) as dialogs,
+           (select count(*)::int from processed_responses p join dialogs d on d.id = p.dialog_id
+             where d.user_id = $1) as responses,
+           (select count(*)::int from user_selected_models where user_id = $1) as models,
+           (select count(*)::int from tasks where user_id = $1
+             or dialog_id in (select id from dialogs where user_id = $1)) as tasks`,
+        [userId],
+      );
+    const gone = await populate(t.db);
+    const kept = await populate(t.db);
+    const keptBefore = await owned(kept);
+    const adaBefore = await owned(app.ada);
+    const totalBefore = await rowCounts(t.conn);
+
+    const removed = await deleteUser(t.db, { userId: gone });
+    expect(removed).toEqual({
+      userId: gone,
+      sessions: 2,
+      rotatedTokens: 1,
+      credentials: 1,
+      dialogs: 2,
+      responses: 2,
+      modelPreferences: 1,
+      tasks: 3,
+    });
+    expect(await owned(gone)).toEqual([
+      { users: 0, sessions: 0, rotated: 0, credentials: 0, dialogs: 0, responses: 0, models: 0, tasks: 0 },
+    ]);
+    expect(await owned(kept)).toEqual(keptBefore);
+    expect(keptBefore[0]).toMatchObject({ users: 1, sessions: 2, dialogs: 2, tasks: 3 });
+    expect(await owned(app.ada)).toEqual(adaBefore);
+    const totalAfter = await rowCounts(t.conn);
+    expect(totalAfter).toEqual({
+      ...totalBefore,
+      users: (totalBefore.users ?? 0) - 1,
+      sessions: (totalBefore.sessions ?? 0) - 2,
+      session_rotated_tokens: (totalBefore.session_rotated_tokens ?? 0) - 1,
+      authentication_data: (totalBefore.authentication_data ?? 0) - 1,
+      dialogs: (totalBefore.dialogs ?? 0) - 2,
+      processed_responses: (totalBefore.processed_responses ?? 0) - 2,
+      user_selected_models: (totalBefore.user_selected_models ?? 0) - 1,
+      tasks: (totalBefore.tasks ?? 0) - 3,
+    });
+
+    await expectChatstoreError(deleteUser(t.db, { userId: gone }), 'NOT_FOUND', 'userId');
+    await expectChatstoreError(deleteUser(t.db, { userId: 'nope' }), 'VALIDATION', 'userId');
+    expect(await rowCounts(t.conn)).toEqual(totalAfter);
   });
 });

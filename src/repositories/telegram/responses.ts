@@ -4,6 +4,7 @@
  * dialog (`uq_dialog_response`): a new suggestion replaces the dialog's row. The only
  * transitions are the seed's:
  *
+ *   (stored) → PENDING_APPROVAL, or APPROVED directly in a dialog with auto-send on
  *   PENDING_APPROVAL → APPROVED (approve, optionally with an edited text; `approved_at`) | REJECTED
  *   APPROVED → SENT (`sent_at`) | FAILED (`error`)
  *
@@ -92,6 +93,14 @@ const statements = preparedPerHandle((db) => {
   const prior = db
     .$with('prior', { id: processedResponses.id })
     .as(sql`select "id" from ${processedResponses} where "dialog_id" = ${ph('dialogId')}::uuid`);
+  // Auto-send: a dialog with `auto_send_enabled` has its suggestion approved as it is stored
+  // (`approved_at` now), so the sender lists it at once; every other suggestion awaits review.
+  // A missing dialog falls back to PENDING_APPROVAL so that the foreign key reports it.
+  const auto = db
+    .$with('auto', { on: sql<boolean>`"on"` })
+    .as(
+      sql`select coalesce((select "auto_send_enabled" from ${dialogs} where "id" = ${ph('dialogId')}::uuid), false) as "on"`,
+    );
   const stored = db
     .$with('stored', {
       ...getTableColumns(processedResponses),
@@ -99,23 +108,24 @@ const statements = preparedPerHandle((db) => {
     })
     .as(
       sql`insert into ${processedResponses} as "current"
-        ("id", "dialog_id", "last_message_id", "last_message_timestamp", "suggested_response", "status", "model_name")
+        ("id", "dialog_id", "last_message_id", "last_message_timestamp", "suggested_response", "status", "model_name", "approved_at")
       values (gen_random_uuid(), ${ph('dialogId')}::uuid, ${ph('lastMessageId')}::varchar,
-        ${ph('lastMessageTimestamp')}::timestamptz, ${ph('suggestedResponse')}::text, 'PENDING_APPROVAL',
-        ${ph('modelName')}::varchar)
+        ${ph('lastMessageTimestamp')}::timestamptz, ${ph('suggestedResponse')}::text,
+        (case when (select "on" from ${auto}) then 'APPROVED' else 'PENDING_APPROVAL' end)::processingstatus,
+        ${ph('modelName')}::varchar, case when (select "on" from ${auto}) then now() end)
       on conflict ("dialog_id") do update set
         "id" = excluded."id", "last_message_id" = excluded."last_message_id",
         "last_message_timestamp" = excluded."last_message_timestamp",
         "suggested_response" = excluded."suggested_response", "edited_response" = null,
-        "status" = 'PENDING_APPROVAL', "model_name" = excluded."model_name", "processed_at" = now(),
-        "approved_at" = null, "sent_at" = null, "error" = null, "created_at" = now(), "updated_at" = now()
+        "status" = excluded."status", "model_name" = excluded."model_name", "processed_at" = now(),
+        "approved_at" = excluded."approved_at", "sent_at" = null, "error" = null, "created_at" = now(), "updated_at" = now()
       where "current"."status" in (${settled})
         or ("current"."status" = 'PENDING_APPROVAL'
           and "current"."last_message_timestamp" < excluded."last_message_timestamp")
       returning *, (select "id" from ${prior}) as "replaced_id"`,
     );
   return {
-    store: db.with(prior, stored).select().from(stored).prepare('telegram_store_suggestion'),
+    store: db.with(prior, auto, stored).select().from(stored).prepare('telegram_store_suggestion'),
   };
 });
 
@@ -127,6 +137,13 @@ const statements = preparedPerHandle((db) => {
  * they never saw. If the dialog has an approved response not yet sent, or a pending one for a
  * message at least as new, it is `CONFLICT` on `dialogId` and nothing changes. A missing dialog
  * is `FOREIGN_KEY` on `dialogId`.
+ *
+ * Auto-send (`dialogs.auto_send_enabled`, seed 002: "whether to auto-send approved
+ * responses"): in a dialog with auto-send on, the suggestion is stored `APPROVED` (with
+ * `approved_at`), so `listApprovedToSend` lists it at once and no review is needed; with
+ * auto-send off it is stored `PENDING_APPROVAL` and is listed for sending only after
+ * `approveResponse`. The setting is read when the suggestion is stored: turning auto-send off
+ * later does not recall a reply already approved; the next suggestion awaits review.
  *
  * @example
  * const { response, replacedId } = await storeSuggestion(db, {
@@ -304,5 +321,96 @@ export async function listApprovedToSend(db: TelegramDb, input: ListApprovedInpu
       )
       .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.approvedAt), asc(processedResponses.id))
       .limit(limit),
+  );
+}
+
+export const ClaimForSendingInput = z.object({
+  /** How many approved replies one claim takes at most. */
+  limit: z.number().int().min(1).max(100).default(10),
+  userId: UserId.optional(),
+  /**
+   * The lease: on a PostgreSQL server, a sender silent for longer than this between two
+   * statements (a `send` that hangs) has its transaction ended by the server
+   * (`idle_in_transaction_session_timeout`), and its claims return to the queue. Default 60.
+   */
+  leaseSeconds: z.number().int().min(1).max(3600).default(60),
+});
+export type ClaimForSendingInput = z.input<typeof ClaimForSendingInput>;
+
+/** What `claimApprovedForSending` did with each reply it claimed. */
+export interface SendingOutcome {
+  sent: ProcessedResponse[];
+  failed: ProcessedResponse[];
+}
+
+/**
+ * Claims approved replies for one sender and records each delivery, so concurrent senders never
+ * send the same reply twice. In one transaction it takes up to `limit` `APPROVED` replies
+ * (auto-send dialogs first, then the longest waiting, as `listApprovedToSend`) with
+ * `FOR UPDATE SKIP LOCKED` — rows another sender holds are skipped, not waited for — calls
+ * `send` for each, and marks it `SENT` (`sent_at`) or, when `send` throws, `FAILED` with the
+ * error's message in `error`. The claim is a lease held by the transaction: it ends at commit,
+ * when the sender's connection dies (the server rolls back, the replies stay `APPROVED` for the
+ * next claim), or on a server when `send` keeps the transaction idle past `leaseSeconds`.
+ * No column records the claim, so the schema is unchanged. Delivery is at least once: a reply
+ * sent just before its transaction is lost is sent again. Errors from the database are
+ * `ChatstoreError`s and roll the whole claim back.
+ *
+ * @example
+ * const { sent, failed } = await claimApprovedForSending(db, { limit: 20 }, async (r) => {
+ *   await telegram.sendMessage(r.telegramDialogId, r.text); // throwing marks the reply FAILED
+ * });
+ */
+export async function claimApprovedForSending(
+  db: TelegramDb,
+  input: ClaimForSendingInput,
+  send: (response: ApprovedResponse) => Promise<void>,
+): Promise<SendingOutcome> {
+  const { limit, userId, leaseSeconds } = parseInput(ClaimForSendingInput, input, 'processed_responses');
+  if (typeof send !== 'function')
+    throw new ChatstoreError('VALIDATION', 'send must be a function', {
+      entity: 'processed_responses',
+      field: 'send',
+    });
+  return mapped('processed_responses', () =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`set local idle_in_transaction_session_timeout = ${leaseSeconds * 1000}`));
+      const claimed = await tx
+        .select({
+          ...getTableColumns(processedResponses),
+          userId: dialogs.userId,
+          telegramDialogId: dialogs.telegramDialogId,
+          autoSendEnabled: dialogs.autoSendEnabled,
+          text: sql<string>`coalesce(${processedResponses.editedResponse}, ${processedResponses.suggestedResponse})`,
+        })
+        .from(processedResponses)
+        .innerJoin(dialogs, eq(dialogs.id, processedResponses.dialogId))
+        .where(
+          and(eq(processedResponses.status, 'APPROVED'), userId === undefined ? undefined : eq(dialogs.userId, userId)),
+        )
+        .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.approvedAt), asc(processedResponses.id))
+        .limit(limit)
+        .for('update', { of: processedResponses, skipLocked: true });
+      const outcome: SendingOutcome = { sent: [], failed: [] };
+      for (const response of claimed) {
+        let error: string | undefined;
+        try {
+          await send(response);
+        } catch (cause) {
+          error = (cause instanceof Error ? cause.message : String(cause)).trim().slice(0, 10_000) || 'send failed';
+        }
+        const [row] = await tx
+          .update(processedResponses)
+          .set(
+            error === undefined
+              ? { status: 'SENT', sentAt: sql`now()`, updatedAt: sql`now()` }
+              : { status: 'FAILED', error, updatedAt: sql`now()` },
+          )
+          .where(and(eq(processedResponses.id, response.id), eq(processedResponses.status, 'APPROVED')))
+          .returning();
+        if (row) (error === undefined ? outcome.sent : outcome.failed).push(row);
+      }
+      return outcome;
+    }),
   );
 }

@@ -37,8 +37,6 @@ export const NewSessionFields = z.object({
   accessToken: Token,
   refreshToken: Token.optional(),
   expiresAt: z.date().refine((d) => d.getTime() > Date.now(), 'must be in the future'),
-  /** `PENDING` while a Telegram login is still in progress; default `AUTHENTICATED`. */
-  status: z.enum(['PENDING', 'AUTHENTICATED']).default('AUTHENTICATED'),
   sessionMetadata: JsonObjectSchema.optional(),
   deviceInfo: JsonObjectSchema.optional(),
 });
@@ -75,7 +73,8 @@ export type CleanupSessionsInput = z.input<typeof CleanupSessionsInput>;
 export function sessionValues(userId: string, fields: z.output<typeof NewSessionFields>) {
   return {
     userId,
-    status: fields.status,
+    // Seed 002: "PENDING: Initial state when session is created". `settleSession` moves it on.
+    status: 'PENDING' as const,
     token: tokenDigest(fields.accessToken),
     refreshToken: fields.refreshToken === undefined ? null : tokenDigest(fields.refreshToken),
     tokenType: 'ACCESS' as const,
@@ -86,13 +85,16 @@ export function sessionValues(userId: string, fields: z.output<typeof NewSession
 }
 
 /**
- * Creates a session for a user, storing the digests of its tokens. An unknown user is
- * `FOREIGN_KEY` on `userId`; a token already in use is `CONFLICT` on `accessToken`/`refreshToken`.
+ * Creates a session for a user, storing the digests of its tokens. It starts `PENDING` (seed
+ * 002: the initial state) and is not active until `settleSession` moves it to `AUTHENTICATED`
+ * once the Telegram login completes. An unknown user is `FOREIGN_KEY` on `userId`; a token
+ * already in use is `CONFLICT` on `accessToken`/`refreshToken`.
  *
  * @example
- * const session = await createSession(db, {
+ * const pending = await createSession(db, {
  *   userId, accessToken: jwt, refreshToken: refreshJwt, expiresAt: new Date(Date.now() + 3600_000),
  * });
+ * await settleSession(db, { sessionId: pending.id, status: 'AUTHENTICATED' }); // login completed
  */
 export async function createSession(db: TelegramDb, input: CreateSessionInput): Promise<Session> {
   const { userId, ...fields } = parseInput(CreateSessionInput, input, 'sessions');
