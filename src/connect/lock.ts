@@ -8,9 +8,9 @@
  * deleted: removing it while another process waits on it would let two processes lock two
  * different files of the same name.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
-import { ChatstoreError } from '../errors';
+import { ChatstoreError, isChatstoreError } from '../errors';
 import { loadSqlite } from './drivers';
 
 /** The default wait for another process's lock, in ms: the same as SQLite's busy timeout. */
@@ -51,47 +51,15 @@ const pollMs = 100;
  */
 export async function acquireLock(lockFile: string, options: LockOptions): Promise<FileLock> {
   const timeoutMs = Math.max(0, options.timeoutMs ?? defaultLockTimeoutMs);
-  // The kernel's file lock, taken through SQLite: embedded databases need better-sqlite3.
-  const { Database: Sqlite } = await loadSqlite();
-  let db: Database.Database;
-  try {
-    // timeout 0: SQLite's own busy wait would block the event loop; this function polls instead.
-    db = new Sqlite(lockFile, { timeout: 0 });
-  } catch (error) {
-    throw new ChatstoreError('UNWRITABLE_PATH', `Cannot create lock file "${lockFile}": ${(error as Error).message}`, {
-      cause: error,
-      field: 'location',
-    });
-  }
+  const attempt = await lockAttempt(lockFile);
   const started = Date.now();
   let waited = false;
   for (;;) {
-    try {
-      // No journal: the lock file holds no data, and a journal would be one more file to leave behind.
-      db.pragma('journal_mode = OFF');
-      db.exec('BEGIN EXCLUSIVE');
-      let released = false;
-      return {
-        file: lockFile,
-        release() {
-          if (released) return;
-          released = true;
-          db.close();
-        },
-      };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') {
-        db.close();
-        throw new ChatstoreError('UNWRITABLE_PATH', `Cannot lock "${lockFile}": ${(error as Error).message}`, {
-          cause: error,
-          field: 'location',
-        });
-      }
-    }
-    const holder = lockHolder(lockFile);
+    const lock = attempt.take();
+    if (lock) return lock;
+    const holder = attempt.holder();
     if (Date.now() - started >= timeoutMs) {
-      db.close();
+      attempt.close();
       const who =
         holder.pid === null
           ? 'another process'
@@ -112,6 +80,115 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, timeoutMs)));
   }
+}
+
+/** One way of taking a lock: `take` returns it, or null while someone else holds it. */
+interface LockAttempt {
+  take(): FileLock | null;
+  holder(): LockHolder;
+  close(): void;
+}
+
+/**
+ * The kernel's file lock, taken through SQLite. Where better-sqlite3 is not installed (an app on
+ * PGlite alone), a pid file instead: exclusive creation, taken over when its process is gone.
+ */
+async function lockAttempt(lockFile: string): Promise<LockAttempt> {
+  let Sqlite: Awaited<ReturnType<typeof loadSqlite>>['Database'];
+  try {
+    Sqlite = (await loadSqlite()).Database;
+  } catch (error) {
+    if (isChatstoreError(error, 'MISSING_PACKAGE')) return pidFileAttempt(lockFile);
+    throw error;
+  }
+  let db: Database.Database;
+  try {
+    // timeout 0: SQLite's own busy wait would block the event loop; acquireLock polls instead.
+    db = new Sqlite(lockFile, { timeout: 0 });
+  } catch (error) {
+    throw new ChatstoreError('UNWRITABLE_PATH', `Cannot create lock file "${lockFile}": ${(error as Error).message}`, {
+      cause: error,
+      field: 'location',
+    });
+  }
+  return {
+    take() {
+      try {
+        // No journal: the lock file holds no data, and a journal would be one more file to leave behind.
+        db.pragma('journal_mode = OFF');
+        db.exec('BEGIN EXCLUSIVE');
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return null;
+        db.close();
+        throw new ChatstoreError('UNWRITABLE_PATH', `Cannot lock "${lockFile}": ${(error as Error).message}`, {
+          cause: error,
+          field: 'location',
+        });
+      }
+      let released = false;
+      return {
+        file: lockFile,
+        release() {
+          if (released) return;
+          released = true;
+          db.close();
+        },
+      };
+    },
+    holder: () => lockHolder(lockFile),
+    close: () => db.close(),
+  };
+}
+
+function pidFileAttempt(lockFile: string): LockAttempt {
+  const pidFile = `${lockFile}.pid`;
+  const readPid = (): number | null => {
+    try {
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
+  };
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const take = (): FileLock | null => {
+    try {
+      writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new ChatstoreError(
+          'UNWRITABLE_PATH',
+          `Cannot create lock file "${pidFile}": ${(error as Error).message}`,
+          {
+            cause: error,
+            field: 'location',
+          },
+        );
+      const pid = readPid();
+      // A holder killed without releasing leaves its pid behind: take the lock over.
+      if (pid === null || alive(pid)) return null;
+      rmSync(pidFile, { force: true });
+      return take();
+    }
+    let released = false;
+    return {
+      file: pidFile,
+      release() {
+        if (released) return;
+        released = true;
+        rmSync(pidFile, { force: true });
+      },
+    };
+  };
+  return { take, holder: () => ({ pid: readPid() }), close: () => {} };
 }
 
 const formatSeconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
