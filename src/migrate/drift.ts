@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { connectRaw, defaultLocation, type Location, parseLocation, redact, type SqlClient } from '../connect';
+import { loadSqlite } from '../connect/drivers';
 import { sqliteClient } from '../connect/sql-client';
 import { ChatstoreError } from '../errors';
 import type { Target } from '../targets';
@@ -55,6 +55,7 @@ export async function openReadOnly(target: Target, location: string): Promise<Re
     // A read-only connection to a WAL database creates its -wal and -shm files and cannot
     // remove them on close; remove the ones it created, so reading leaves the folder as it was.
     const sidecars = ['-wal', '-shm'].map((s) => `${parsed.file}${s}`).filter((f) => !existsSync(f));
+    const { Database } = await loadSqlite();
     const db = new Database(parsed.file, { readonly: true, fileMustExist: true });
     return {
       client: sqliteClient(db),
