@@ -18,7 +18,7 @@ import { ChatstoreError } from '../../errors';
 import { dialogs, processedResponses, type processingStatuses } from '../../schema/telegram';
 import { parseInput } from '../shared';
 import { DialogId, ResponseId, UserId } from './ids';
-import { invalidTransition, mapped, notFound, preparedPerHandle, type TelegramDb } from './internal';
+import { invalidTransition, mapped, notFound, preparedPerHandle, type TelegramDb, type TelegramTx } from './internal';
 
 export type ProcessedResponse = typeof processedResponses.$inferSelect;
 export type ProcessingStatus = (typeof processingStatuses)[number];
@@ -305,23 +305,26 @@ export async function listPendingResponses(db: TelegramDb, input: ListPendingInp
  */
 export async function listApprovedToSend(db: TelegramDb, input: ListApprovedInput = {}): Promise<ApprovedResponse[]> {
   const { limit, userId } = parseInput(ListApprovedInput, input, 'processed_responses');
-  return mapped('processed_responses', () =>
-    db
-      .select({
-        ...getTableColumns(processedResponses),
-        userId: dialogs.userId,
-        telegramDialogId: dialogs.telegramDialogId,
-        autoSendEnabled: dialogs.autoSendEnabled,
-        text: sql<string>`coalesce(${processedResponses.editedResponse}, ${processedResponses.suggestedResponse})`,
-      })
-      .from(processedResponses)
-      .innerJoin(dialogs, eq(dialogs.id, processedResponses.dialogId))
-      .where(
-        and(eq(processedResponses.status, 'APPROVED'), userId === undefined ? undefined : eq(dialogs.userId, userId)),
-      )
-      .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.approvedAt), asc(processedResponses.id))
-      .limit(limit),
-  );
+  return mapped('processed_responses', () => approvedToSend(db, limit, userId));
+}
+
+/** Approved replies in sending order (auto-send dialogs first, then the longest waiting), with the text to send. */
+function approvedToSend(db: TelegramDb | TelegramTx, limit: number, userId: string | undefined) {
+  return db
+    .select({
+      ...getTableColumns(processedResponses),
+      userId: dialogs.userId,
+      telegramDialogId: dialogs.telegramDialogId,
+      autoSendEnabled: dialogs.autoSendEnabled,
+      text: sql<string>`coalesce(${processedResponses.editedResponse}, ${processedResponses.suggestedResponse})`,
+    })
+    .from(processedResponses)
+    .innerJoin(dialogs, eq(dialogs.id, processedResponses.dialogId))
+    .where(
+      and(eq(processedResponses.status, 'APPROVED'), userId === undefined ? undefined : eq(dialogs.userId, userId)),
+    )
+    .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.approvedAt), asc(processedResponses.id))
+    .limit(limit);
 }
 
 export const ClaimForSendingInput = z.object({
@@ -375,22 +378,10 @@ export async function claimApprovedForSending(
   return mapped('processed_responses', () =>
     db.transaction(async (tx) => {
       await tx.execute(sql.raw(`set local idle_in_transaction_session_timeout = ${leaseSeconds * 1000}`));
-      const claimed = await tx
-        .select({
-          ...getTableColumns(processedResponses),
-          userId: dialogs.userId,
-          telegramDialogId: dialogs.telegramDialogId,
-          autoSendEnabled: dialogs.autoSendEnabled,
-          text: sql<string>`coalesce(${processedResponses.editedResponse}, ${processedResponses.suggestedResponse})`,
-        })
-        .from(processedResponses)
-        .innerJoin(dialogs, eq(dialogs.id, processedResponses.dialogId))
-        .where(
-          and(eq(processedResponses.status, 'APPROVED'), userId === undefined ? undefined : eq(dialogs.userId, userId)),
-        )
-        .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.approvedAt), asc(processedResponses.id))
-        .limit(limit)
-        .for('update', { of: processedResponses, skipLocked: true });
+      const claimed = await approvedToSend(tx, limit, userId).for('update', {
+        of: processedResponses,
+        skipLocked: true,
+      });
       const outcome: SendingOutcome = { sent: [], failed: [] };
       for (const response of claimed) {
         let error: string | undefined;
