@@ -190,7 +190,7 @@ export async function connect<T extends TargetName>(
 }
 
 /** Whether an embedded database exists; servers and in-memory databases always "exist". */
-function embeddedExists(location: Location): boolean {
+export function embeddedExists(location: Location): boolean {
   if (location.kind === 'pglite') return location.dir === null || existsSync(path.join(location.dir, 'PG_VERSION'));
   if (location.kind === 'sqlite') return location.file === ':memory:' || existsSync(location.file);
   return true;

@@ -1,6 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import path from 'node:path';
-import { connectRaw, defaultLocation, type Location, parseLocation, redact, type SqlClient } from '../connect';
+import { connectRaw, defaultLocation, embeddedExists, parseLocation, redact, type SqlClient } from '../connect';
 import { loadSqlite } from '../connect/drivers';
 import { sqliteClient } from '../connect/sql-client';
 import { ChatstoreError } from '../errors';
@@ -30,13 +29,6 @@ export interface ReadOnlyDatabase {
   close(): Promise<void>;
 }
 
-/** Whether a database is there to read: a server always is; a file or PGlite directory may not be. */
-function present(location: Location): boolean {
-  if (location.kind === 'sqlite') return location.file === ':memory:' || existsSync(location.file);
-  if (location.kind === 'pglite') return location.dir === null || existsSync(path.join(location.dir, 'PG_VERSION'));
-  return true;
-}
-
 /**
  * Opens a target's database for reading, or returns null when it does not exist yet. SQLite files
  * open read-only; PGlite opens only an initialised directory; a server database is only queried.
@@ -50,7 +42,7 @@ export async function openReadOnly(target: Target, location: string): Promise<Re
       { field: 'location' },
     );
   }
-  if (!present(parsed)) return null;
+  if (!embeddedExists(parsed)) return null;
   if (parsed.kind === 'sqlite' && parsed.file !== ':memory:') {
     // A read-only connection to a WAL database creates its -wal and -shm files and cannot
     // remove them on close; remove the ones it created, so reading leaves the folder as it was.
