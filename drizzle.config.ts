@@ -8,7 +8,7 @@
  */
 import { type Config, defineConfig } from 'drizzle-kit';
 import { defaultLocation, parseLocation } from './src/connect/location';
-import { isTargetName, type Target, targetNames, targets } from './src/targets';
+import { isTargetName, type Target, targetNames, targets } from './src/targets/registry';
 
 const targetName = process.env.CHATSTORE_TARGET ?? '';
 if (!isTargetName(targetName)) {

@@ -3,7 +3,7 @@
  * dist/, one output file per source module (unbundled), so dist/ mirrors src/ and every schema
  * generation stays importable on its own.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { defineConfig } from 'tsdown';
 
 const dirs = (folder: string) =>
@@ -15,7 +15,9 @@ export default defineConfig({
   entry: [
     'src/index.ts',
     'src/main.ts',
-    ...dirs('src/repositories').map((t) => `src/repositories/${t}/index.ts`),
+    ...dirs('src/targets')
+      .filter((t) => existsSync(`src/targets/${t}/index.ts`))
+      .map((t) => `src/targets/${t}/index.ts`),
     ...dirs('src/schema').flatMap((t) =>
       readdirSync(`src/schema/${t}`)
         .filter((f) => f.endsWith('.ts'))

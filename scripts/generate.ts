@@ -25,7 +25,7 @@ import { absorbLegacyChecksums, bookkeepingFile, readBookkeeping, writeBookkeepi
 import { canonical, handWrittenFiles, snapshotFile, snapshotOf } from '../src/migrate/check';
 import { generationOfTag, type JournalEntry, readJournal, sha256 } from '../src/migrate/migrations';
 import { packageRoot } from '../src/paths';
-import { type Generation, isTargetName, type Target, targetNames, targets } from '../src/targets';
+import { type Generation, isTargetName, type Target, targetNames, targets } from '../src/targets/registry';
 
 /** A failure the user must act on: printed without a stack trace, exit code 1. */
 class GenerateError extends Error {}

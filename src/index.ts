@@ -4,12 +4,7 @@
  * (`chatstore/todo/schema`, `chatstore/todo/schema/phase2`).
  */
 export {
-  type Connection,
-  type ConnectOptions,
-  connect,
   connectRaw,
-  type DrizzleDb,
-  type LatestSchema,
   type Location,
   type PgDb,
   parseLocation,
@@ -21,7 +16,6 @@ export {
 } from './connect';
 export { ChatstoreError, type ErrorCode, errorCodes, isChatstoreError } from './errors';
 export { adopt } from './migrate/adopt';
-export { type MigrateDatabaseOptions, migrate } from './migrate/api';
 export {
   type MigrateOptions,
   type MigrateResult,
@@ -31,4 +25,6 @@ export {
   type Status,
 } from './migrate/engine';
 export { loadMigrations, type MigrationSet } from './migrate/migrations';
-export { type Generation, type Target, type TargetName, targetNames, targets } from './targets';
+export { type Connection, type ConnectOptions, connect, type DrizzleDb, type LatestSchema } from './targets/connect';
+export { type MigrateDatabaseOptions, migrate } from './targets/migrate';
+export { type Generation, type Target, type TargetName, targetNames, targets } from './targets/registry';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSeedsDir, extractFixtures } from '../scripts/extract-fixtures';
-import { fixturesDir } from './support/fixtures';
+import { fixturesDir } from '../support/fixtures';
 
 const seedsPresent = existsSync(defaultSeedsDir);
 

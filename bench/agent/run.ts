@@ -10,9 +10,9 @@
 import os from 'node:os';
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
-import { connect } from '../../src/connect';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
+import * as schema from '../../src/schema/agent/v2';
 import {
   type AgentDb,
   appendMessage,
@@ -21,10 +21,10 @@ import {
   searchMemories,
   startSession,
   stateHash,
-} from '../../src/repositories/agent';
-import * as schema from '../../src/schema/agent/v2';
-import { targets } from '../../src/targets';
-import { prng } from '../../test/support/random';
+} from '../../src/targets/agent';
+import { connect } from '../../src/targets/connect';
+import { targets } from '../../src/targets/registry';
+import { prng } from '../../support/random';
 import { writeResultsSection } from '../results';
 import { measure, type Percentiles, percentiles } from '../todo/measure';
 

@@ -18,7 +18,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import type { FanOutResult } from '../../src/migrate/fan-out';
+import * as schema from '../../src/schema/tatlock-user';
+import type { FanOutResult } from '../../src/targets/tatlock/fan-out';
 import {
   appendMessage,
   loadModelContext,
@@ -26,9 +27,8 @@ import {
   startConversation,
   storeCompact,
   type UserDb,
-} from '../../src/repositories/tatlock-user';
-import * as schema from '../../src/schema/tatlock-user';
-import { createLegacySystemDatabase, createLegacyUserDatabase } from '../../test/tatlock/legacy';
+} from '../../src/targets/tatlock-user';
+import { createLegacySystemDatabase, createLegacyUserDatabase } from '../../support/tatlock-legacy';
 import { writeResultsSection } from '../results';
 import type { HotPath } from '../todo/hot-paths';
 import { measure, type PathResult } from '../todo/measure';

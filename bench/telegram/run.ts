@@ -13,9 +13,11 @@ import type { Logger } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { type Connection, connect } from '../../src/connect';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
+import * as schema from '../../src/schema/telegram';
+import { type Connection, connect } from '../../src/targets/connect';
+import { targets } from '../../src/targets/registry';
 import {
   claimNextTask,
   completeTask,
@@ -23,9 +25,7 @@ import {
   selectDialog,
   storeSuggestion,
   type TelegramDb,
-} from '../../src/repositories/telegram';
-import * as schema from '../../src/schema/telegram';
-import { targets } from '../../src/targets';
+} from '../../src/targets/telegram';
 import { writeResultsSection } from '../results';
 import type { HotPath } from '../todo/hot-paths';
 import { measure, type PathResult } from '../todo/measure';

@@ -16,11 +16,12 @@ import type { Logger } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { type Connection, connect, type PgDb } from '../../src/connect';
+import type { PgDb } from '../../src/connect';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
 import * as schema from '../../src/schema/todo';
-import { targets } from '../../src/targets';
+import { type Connection, connect } from '../../src/targets/connect';
+import { targets } from '../../src/targets/registry';
 
 /** A drizzle handle on the todo schema (what the todo repositories take). */
 export type TodoDb = PgDb<typeof schema>;

@@ -8,7 +8,7 @@
  * conversation's rows are spread over the heap as they are in a live database, not packed.
  */
 import { randomUUID } from 'node:crypto';
-import { prng } from '../../test/support/random';
+import { prng } from '../../support/random';
 import type { BenchConfig } from './config';
 
 /** Message kinds: 0 a user turn, 1 a plain assistant reply, 2…6 an assistant turn using add_task, list_tasks, complete_task, delete_task, update_task. */

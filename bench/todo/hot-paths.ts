@@ -13,8 +13,8 @@ import {
   type NewMessageInput,
   type TodoDb,
   touchConversation,
-} from '../../src/repositories/todo';
-import { prng } from '../../test/support/random';
+} from '../../src/targets/todo';
+import { prng } from '../../support/random';
 import type { BenchBackend } from './backends';
 import { type ConversationPlan, type Dataset, freshMessage } from './data';
 

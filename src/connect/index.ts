@@ -3,66 +3,23 @@ import path from 'node:path';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { ChatstoreError, toChatstoreError } from '../errors';
-import { type MigrateOptions, migrate, readStatus } from '../migrate/engine';
-import { loadMigrations, loadMigrationsFromFolder, type MigrationSet } from '../migrate/migrations';
-import { type Target, type TargetName, targets } from '../targets';
 import { loadPglite, loadPostgres, loadSqlite } from './drivers';
 import { defaultLocation, type Location, parseLocation, redact, scrub } from './location';
 import { acquireLock, defaultLockTimeoutMs, type LockHolder, lockFileOf } from './lock';
 import { pgliteClient, postgresClient, type SqlClient, sqliteClient } from './sql-client';
 
-export { defaultLocation, type Location, parseLocation, redact, scrub } from './location';
+export { type Dialect, defaultLocation, type Location, parseLocation, redact, scrub } from './location';
 export { type LockHolder, lockFileOf } from './lock';
 export type { Row, SqlClient } from './sql-client';
-
-type Targets = typeof targets;
-type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L] ? L : never;
-/** The latest generation's schema module of a target. */
-export type LatestSchema<T extends TargetName> =
-  Last<Targets[T]['generations']> extends { schema: infer S } ? (S extends Record<string, unknown> ? S : never) : never;
 
 /** A drizzle handle on any PostgreSQL driver chatstore supports (postgres.js or PGlite). */
 export type PgDb<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryResultHKT, TSchema>;
 export type SqliteDb<TSchema extends Record<string, unknown>> = BetterSQLite3Database<TSchema>;
 
-export type DrizzleDb<T extends TargetName> = Targets[T]['dialect'] extends 'postgresql'
-  ? PgDb<LatestSchema<T>>
-  : SqliteDb<LatestSchema<T>>;
-
-/** An open database of one target. Close it with `close()`; closing twice is harmless. */
-export interface Connection<T extends TargetName = TargetName> {
-  readonly target: T;
-  readonly location: Location;
-  /** The typed drizzle handle, schema = the target's latest generation. */
-  readonly db: DrizzleDb<T>;
-  /** Raw SQL on the same connection, for the migration engine and introspection. */
-  readonly client: SqlClient;
-  readonly driver: 'postgres' | 'pglite' | 'better-sqlite3';
-  readonly closed: boolean;
-  close(): Promise<void>;
-}
-
-export interface ConnectOptions {
-  /** Folder for embedded defaults when no location is given. Default `./data`. */
-  dataDir?: string;
+/** How a database is opened, whatever its target. */
+export interface OpenOptions {
   /** postgres.js pool size. Default 10. */
   maxConnections?: number;
-  /**
-   * Bring the database to its latest generation on connect, creating it if needed (as
-   * `chatstore migrate` does). Without it, a database below the latest generation is refused
-   * with `NOT_MIGRATED`, and a missing embedded one is not created.
-   */
-  migrate?: boolean | Pick<MigrateOptions, 'onProgress'>;
-  /**
-   * `false` opens the database as it is, whatever its generation (tools, and code that migrates
-   * `conn.client` itself). Default `true`.
-   */
-  requireLatest?: boolean;
-  /**
-   * A copy of chatstore's `drizzle/` folder, for when the installed package cannot be found from
-   * the running code (some bundles). Default: the package's own.
-   */
-  migrationsFolder?: string;
   /**
    * `false`: a missing SQLite file or PGlite folder is `DATABASE_NOT_FOUND` instead of being
    * created. Read-only tools use it. Default `true` (with `migrate`, or `requireLatest: false`).
@@ -79,116 +36,6 @@ export interface ConnectOptions {
   onLockWait?: (holder: LockHolder) => void;
 }
 
-/** The migrations of `target`, from `migrationsFolder` when given, else the package's own. */
-export function migrationsOf(target: Target, options: Pick<ConnectOptions, 'migrationsFolder'> = {}): MigrationSet {
-  return options.migrationsFolder === undefined
-    ? loadMigrations(target)
-    : loadMigrationsFromFolder(target, options.migrationsFolder);
-}
-
-/** The command that brings `target` at `location` (as given; null = the default) to its latest generation. */
-export function migrateCommand(target: string, location: string | undefined): string {
-  return `npx chatstore migrate ${target}${location === undefined ? '' : ` --db ${redact(location)}`}`;
-}
-
-/**
- * Opens a target's database. With no location, the target's embedded default under `./data/`
- * (PGlite for PostgreSQL targets, a SQLite file otherwise). The database must be at its latest
- * generation (`NOT_MIGRATED` otherwise, naming the command to run) unless `{ migrate: true }`
- * migrates it here.
- *
- * @example
- * const conn = await connect('todo', process.env.DATABASE_URL);
- * try { await listConversations(conn.db, { userId: 'u1' }); } finally { await conn.close(); }
- * @example
- * const conn = await connect('todo', 'pglite:memory:', { migrate: true });
- */
-export async function connect<T extends TargetName>(
-  target: T,
-  location?: string,
-  options: ConnectOptions = {},
-): Promise<Connection<T>> {
-  const definition = targets[target] as Target | undefined;
-  if (!definition)
-    throw new ChatstoreError('UNKNOWN_TARGET', `Unknown target "${String(target)}"`, { field: 'target' });
-  const given = location ?? defaultLocation(target, definition.dialect, options.dataDir, definition.embeddedFile);
-  const parsed = parseLocation(given);
-  if (parsed.dialect !== definition.dialect) {
-    throw new ChatstoreError(
-      'DIALECT_MISMATCH',
-      `Target ${target} is ${definition.dialect}, but "${redact(given)}" is a ${parsed.dialect} location`,
-      { field: 'location' },
-    );
-  }
-  const check = !options.migrate && options.requireLatest !== false;
-  // Found before opening, so a missing migrations folder fails before anything is created.
-  const set = options.migrate || check ? migrationsOf(definition, options) : undefined;
-  if (!embeddedExists(parsed)) {
-    if (options.create === false) {
-      throw new ChatstoreError(
-        'DATABASE_NOT_FOUND',
-        `No ${target} database at "${redact(given)}": run \`${migrateCommand(target, location)}\` to create it`,
-        { field: 'location' },
-      );
-    }
-    if (check) {
-      throw new ChatstoreError(
-        'NOT_MIGRATED',
-        `No ${target} database at "${redact(given)}" yet: run \`${migrateCommand(target, location)}\`, or connect with { migrate: true }`,
-        { entity: target, field: 'location' },
-      );
-    }
-  }
-  const schema = definition.generations.at(-1)?.schema as LatestSchema<T>;
-  const opened = await openLocation(parsed, schema, options, definition.extensions?.includes('vector') ?? false);
-  try {
-    if (set && options.migrate) {
-      const onProgress = typeof options.migrate === 'object' ? options.migrate.onProgress : undefined;
-      const result = await migrate(opened.client, set, onProgress ? { onProgress } : {});
-      if (!result.ok) {
-        throw new ChatstoreError(
-          result.error?.code ?? 'MIGRATION_FAILED',
-          `Migrating ${target} at "${redact(given)}" failed: ${result.error?.message}`,
-          { entity: target },
-        );
-      }
-    } else if (set) {
-      const status = await readStatus(opened.client, set);
-      if (status.generation !== status.latest || status.pending.length > 0 || status.problems.length > 0) {
-        const at = status.needsAdopt
-          ? 'has tables but no chatstore ledger (run `npx chatstore adopt` first)'
-          : status.generation === null
-            ? 'is empty'
-            : `is at generation ${status.generation}${status.problems.length > 0 ? ' with changed migrations' : ''}`;
-        throw new ChatstoreError(
-          'NOT_MIGRATED',
-          `The ${target} database at "${redact(given)}" ${at}, not at the latest generation ${status.latest}: run \`${migrateCommand(target, location)}\`, or connect with { migrate: true }`,
-          { entity: target, field: 'location' },
-        );
-      }
-    }
-  } catch (error) {
-    await opened.close().catch(() => {});
-    throw error;
-  }
-  let closed = false;
-  return {
-    target,
-    location: parsed,
-    db: opened.db as DrizzleDb<T>,
-    client: opened.client,
-    driver: opened.driver,
-    get closed() {
-      return closed;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await opened.close();
-    },
-  };
-}
-
 /** Whether an embedded database exists; servers and in-memory databases always "exist". */
 export function embeddedExists(location: Location): boolean {
   if (location.kind === 'pglite') return location.dir === null || existsSync(path.join(location.dir, 'PG_VERSION'));
@@ -196,11 +43,13 @@ export function embeddedExists(location: Location): boolean {
   return true;
 }
 
+export type Driver = 'postgres' | 'pglite' | 'better-sqlite3';
+
 /** A database opened without a target: raw SQL only. For tools and scratch databases. */
 export interface RawConnection {
   readonly location: Location;
   readonly client: SqlClient;
-  readonly driver: Connection['driver'];
+  readonly driver: Driver;
   close(): Promise<void>;
 }
 
@@ -209,7 +58,7 @@ export interface RawConnection {
  *
  * @example const scratch = await connectRaw('pglite:memory:');
  */
-export async function connectRaw(location: string, options: ConnectOptions = {}): Promise<RawConnection> {
+export async function connectRaw(location: string, options: OpenOptions = {}): Promise<RawConnection> {
   const parsed = parseLocation(location);
   if (options.create === false && !embeddedExists(parsed)) {
     throw new ChatstoreError('DATABASE_NOT_FOUND', `No database at "${redact(location)}"`, { field: 'location' });
@@ -228,17 +77,18 @@ export async function connectRaw(location: string, options: ConnectOptions = {})
   };
 }
 
-interface Opened {
+export interface Opened {
   db: unknown;
   client: SqlClient;
-  driver: Connection['driver'];
+  driver: Driver;
   close(): Promise<void>;
 }
 
-async function openLocation(
+/** Opens a location with a drizzle handle over `schema`, taking the embedded lock. */
+export async function openLocation(
   location: Location,
   schema: Record<string, unknown>,
-  options: ConnectOptions,
+  options: OpenOptions,
   vector: boolean,
 ): Promise<Opened> {
   switch (location.kind) {
@@ -251,7 +101,7 @@ async function openLocation(
   }
 }
 
-async function openPostgres(url: string, schema: Record<string, unknown>, options: ConnectOptions): Promise<Opened> {
+async function openPostgres(url: string, schema: Record<string, unknown>, options: OpenOptions): Promise<Opened> {
   const { postgres, drizzle: drizzlePostgres } = await loadPostgres();
   let sql: ReturnType<typeof postgres>;
   try {
@@ -291,7 +141,7 @@ async function openPglite(
   dir: string | null,
   schema: Record<string, unknown>,
   vector: boolean,
-  options: ConnectOptions,
+  options: OpenOptions,
 ): Promise<Opened> {
   if (dir === null) return startPglite(null, schema, vector, () => {});
   // PGlite is single-process: a second process on the directory corrupts it. The lock comes
@@ -350,7 +200,7 @@ async function startPglite(
   };
 }
 
-async function openSqlite(file: string, schema: Record<string, unknown>, options: ConnectOptions): Promise<Opened> {
+async function openSqlite(file: string, schema: Record<string, unknown>, options: OpenOptions): Promise<Opened> {
   const { Database, drizzle: drizzleSqlite } = await loadSqlite();
   if (file !== ':memory:') ensureDirectory(path.dirname(file));
   const lockTimeoutMs = options.lockTimeoutMs ?? defaultLockTimeoutMs;

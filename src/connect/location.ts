@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ChatstoreError } from '../errors';
-import type { Dialect } from '../targets';
+export type Dialect = 'postgresql' | 'sqlite';
 
 /** Where a database lives, parsed from the strings users pass as `--db` or `DATABASE_URL`. */
 export type Location =

@@ -2,7 +2,7 @@ import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pgl
 import type BetterSqlite3 from 'better-sqlite3';
 import type postgres from 'postgres';
 import { ChatstoreError, toChatstoreError } from '../errors';
-import type { Dialect } from '../targets';
+import type { Dialect } from './location';
 import { acquireLock, defaultLockTimeoutMs, type FileLock, lockFileOf } from './lock';
 
 export type Row = Record<string, unknown>;

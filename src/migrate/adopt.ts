@@ -1,6 +1,6 @@
 import { connectRaw, type SqlClient } from '../connect';
+import type { Dialect } from '../connect/location';
 import type { ErrorCode } from '../errors';
-import type { Dialect } from '../targets';
 import { migrate, readStatus } from './engine';
 import { diffSchemas, formatDifferences, introspect, type SchemaDifference, type SchemaFacts } from './introspect';
 import { createLedger, lockTarget, readLedger, recordApplied } from './ledger';

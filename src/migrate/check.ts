@@ -7,10 +7,10 @@ import {
   generateSQLiteMigration,
 } from 'drizzle-kit/api';
 import { packageRoot } from '../paths';
-import type { Target } from '../targets';
 import { bookkeepingFile, legacyChecksumsFile, readBookkeeping } from './bookkeeping';
 import { formatFinding, lintSet, staleAcknowledgements } from './lint';
 import { generationOfTag, loadMigrations, readJournal, sha256 } from './migrations';
+import type { Target } from './target';
 
 export interface CheckProblem {
   target: string;

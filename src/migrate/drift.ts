@@ -3,11 +3,11 @@ import { connectRaw, defaultLocation, embeddedExists, parseLocation, redact, typ
 import { loadSqlite } from '../connect/drivers';
 import { sqliteClient } from '../connect/sql-client';
 import { ChatstoreError } from '../errors';
-import type { Target } from '../targets';
 import { blocking, expectedSchemas, withScratch } from './adopt';
 import { migrate, readStatus, type Status } from './engine';
 import { diffSchemas, formatDifferences, introspect, type SchemaDifference } from './introspect';
 import type { MigrationSet } from './migrations';
+import type { Target } from './target';
 
 /**
  * Read-only inspection for `status` and `migrate --dry-run`: opens a database without creating

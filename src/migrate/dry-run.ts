@@ -1,10 +1,10 @@
 import type { ErrorCode } from '../errors';
-import type { Target } from '../targets';
 import { readBookkeeping } from './bookkeeping';
 import { openReadOnly } from './drift';
 import { readStatus, type Status } from './engine';
 import { formatFinding, type LintFinding, lintSet } from './lint';
 import type { MigrationSet } from './migrations';
+import type { Target } from './target';
 
 /** One step `migrate` would take. */
 export interface PlannedStep {

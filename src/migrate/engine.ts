@@ -1,6 +1,5 @@
 import type { SqlClient } from '../connect/sql-client';
 import { type ErrorCode, isChatstoreError } from '../errors';
-import type { Target } from '../targets';
 import { userTables } from './introspect';
 import {
   createLedger,
@@ -12,6 +11,7 @@ import {
   recordApplied,
 } from './ledger';
 import type { DownMigration, Migration, MigrationSet } from './migrations';
+import type { Target } from './target';
 
 export type MigrationOutcome = 'applied' | 'skipped' | 'failed' | 'reverted';
 

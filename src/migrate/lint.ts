@@ -1,4 +1,4 @@
-import type { Dialect } from '../targets';
+import type { Dialect } from '../connect/location';
 import type { Bookkeeping } from './bookkeeping';
 import type { Migration, MigrationSet } from './migrations';
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChatstoreError } from '../errors';
 import { packageRootOrThrow } from '../paths';
-import type { Target } from '../targets';
+import type { Target } from './target';
 
 /** One migration file from drizzle-kit's journal, ready to apply. */
 export interface Migration {

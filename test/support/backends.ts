@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { type Connection, connect } from '../../src/connect';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
-import { type TargetName, targets } from '../../src/targets';
+import { type Connection, connect } from '../../src/targets/connect';
+import { type TargetName, targets } from '../../src/targets/registry';
 
 export interface Backend {
   /** `pglite`, `postgres` or `sqlite`: used in suite names. */

@@ -3,9 +3,10 @@
  * row counts, and assertions on `ChatstoreError`s.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { Connection, SqlClient } from '../../src/connect';
+import type { SqlClient } from '../../src/connect';
 import { type ErrorCode, isChatstoreError } from '../../src/errors';
-import type { TargetName } from '../../src/targets';
+import type { Connection } from '../../src/targets/connect';
+import type { TargetName } from '../../src/targets/registry';
 
 export interface DatabaseFixture<T extends TargetName> {
   readonly conn: Connection<T>;

@@ -9,10 +9,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import postgres from 'postgres';
-import { type Connection, type ConnectOptions, connect } from '../../src/connect';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
-import { type TargetName, targets } from '../../src/targets';
+import { type Connection, type ConnectOptions, connect } from '../../src/targets/connect';
+import { type TargetName, targets } from '../../src/targets/registry';
 import { type Backend, pgliteBackend, postgresBackend, serverUrl } from './backends';
 
 export interface VectorBackend extends Backend {

@@ -1,0 +1,117 @@
+/**
+ * What every letta repository module shares: the handle type, prepared statements cached per
+ * connection, a fast row decoder for hot paths, timestamps, and the mapping of SQLite errors to
+ * `ChatstoreError`s that name input fields. Not re-exported from `index.ts` except the types.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type { RunResult } from 'better-sqlite3';
+import { Column, getTableColumns } from 'drizzle-orm';
+import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { ChatstoreError } from '../../errors';
+import { sqliteError, sqliteMapped } from '../../kit';
+import type * as schema from '../../schema/letta';
+
+export type LettaSchema = typeof schema;
+/**
+ * What repository functions accept: `connect('letta')`'s `db`, any drizzle better-sqlite3
+ * handle made with the letta schema, or a transaction opened on one (`db.transaction((tx) => …)`).
+ * better-sqlite3 is synchronous, and so are these functions (docs/decisions/008).
+ */
+export type LettaDb = BaseSQLiteDatabase<'sync', RunResult, LettaSchema>;
+
+/**
+ * Builds a set of prepared statements once per connection. A transaction handle shares its
+ * database's session (one better-sqlite3 connection), so statements built on either run inside
+ * the transaction when called from it. `client` is that connection: a transaction function
+ * made once with `client.transaction(fn)` and called with `.immediate(…)` costs what raw
+ * `BEGIN IMMEDIATE … COMMIT` costs (drizzle's `db.transaction` builds a new one per call, about
+ * 4 µs), and runs as a savepoint when the caller's handle is already a transaction.
+ */
+export function preparedPerConnection<T>(
+  build: (db: LettaDb, client: BetterSqlite3.Database) => T,
+): (db: LettaDb) => T {
+  const cache = new WeakMap<object, T>();
+  return (db) => {
+    // drizzle marks `session` internal; it is the same object for a database and its transactions.
+    const session = (db as unknown as { session: { client: BetterSqlite3.Database } }).session;
+    let statements = cache.get(session);
+    if (statements === undefined) {
+      statements = build(db, session.client);
+      cache.set(session, statements);
+    }
+    return statements;
+  };
+}
+
+type Decoded<S extends Record<string, SQLiteTable | Column>> = {
+  [K in keyof S]: S[K] extends SQLiteTable
+    ? S[K]['$inferSelect']
+    : S[K] extends Column
+      ? S[K]['_']['data'] | null
+      : never;
+};
+
+/**
+ * Compiles a decoder for the array rows of `db.select(shape)…values()` where each entry of the
+ * shape is a table (decoded to an object) or one column: every value goes through its
+ * column's driver mapping (JSON, booleans) only where it has one. drizzle's own mapping walks
+ * every field generically and costs more than the query on a hot path (bench/RESULTS.md,
+ * letta); this one is a single object literal, built once per statement shape.
+ *
+ * @example const decode = rowDecoder({ user: lettaUsers, profile: platformProfiles });
+ */
+export function rowDecoder<S extends Record<string, SQLiteTable | Column>>(
+  shape: S,
+): (row: readonly unknown[]) => Decoded<S> {
+  const mappers: Column[] = [];
+  let index = 0;
+  const field = (key: string, column: Column) => {
+    const at = index++;
+    if (column.mapFromDriverValue === Column.prototype.mapFromDriverValue) return `${JSON.stringify(key)}: row[${at}]`;
+    mappers[at] = column;
+    return `${JSON.stringify(key)}: row[${at}] === null ? null : m[${at}].mapFromDriverValue(row[${at}])`;
+  };
+  const entries = Object.entries(shape).map(([name, part]) =>
+    part instanceof Column
+      ? field(name, part)
+      : `${JSON.stringify(name)}: { ${Object.entries(getTableColumns(part))
+          .map(([key, column]) => field(key, column))
+          .join(', ')} }`,
+  );
+  // A literal of fixed shape is what V8 builds fastest; the keys are the schema's own.
+  return new Function('m', `return (row) => ({ ${entries.join(', ')} });`)(mappers);
+}
+
+/**
+ * Timestamps as chatstore writes them: UTC `YYYY-MM-DD HH:MM:SS.SSS`, the shape of SQLite's
+ * `CURRENT_TIMESTAMP` (the columns' default) with milliseconds, so both sort together.
+ */
+export function sqliteTimestamp(date: Date = new Date()): string {
+  return date.toISOString().slice(0, 23).replace('T', ' ');
+}
+
+/** Milliseconds of a stored timestamp in any shape SQLite's date functions read; NaN otherwise. */
+function instant(value: string): number {
+  const iso = value.trim().replace(' ', 'T');
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) || !iso.includes('T') ? iso : `${iso}Z`);
+}
+
+/** The earlier (`pick = -1`) or later (`pick = 1`) of two stored timestamps; null-safe. */
+export function pickTimestamp(a: string | null, b: string | null, pick: 1 | -1): string | null {
+  if (a === null || b === null) return a ?? b;
+  const [x, y] = [instant(a), instant(b)];
+  if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? b : a;
+  return (y - x) * pick > 0 ? b : a;
+}
+
+// The UNIQUE(platform, platform_user_id) violation names `platform`, its first column; callers
+// know the clash as the identity's `platformUserId`.
+const fields = { platform: 'platformUserId' };
+
+/** The shared SQLite error mapping with letta's field names. */
+export const dbError = (error: unknown, entity: string): ChatstoreError => sqliteError(error, entity, fields);
+
+/** Runs a database call and maps whatever it throws; ChatstoreErrors pass through. */
+export const mapped = <T>(entity: string, run: () => T): T => sqliteMapped(entity, run, fields);
+
+export { notFound } from '../../kit';

@@ -1,0 +1,225 @@
+/**
+ * Messages (seed 001, `conversation_messages`) and what the model sees of a conversation: the
+ * latest compact summary plus the messages after it. The hot paths (`appendMessage`,
+ * `loadModelContext`) run drizzle prepared statements built once per handle.
+ */
+import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { ChatstoreError } from '../../errors';
+import { sqliteMapped as mapped, notFound, parseInput, preparedPerHandle } from '../../kit';
+import { conversationMessages, conversations, type messageRoles } from '../../schema/tatlock-user';
+import { ConversationId, Moment, type UserDb } from './internal';
+
+export type Message = typeof conversationMessages.$inferSelect;
+export type MessageRole = (typeof messageRoles)[number];
+
+export const AppendMessageInput = z.object({
+  conversationId: ConversationId,
+  role: z.enum(['user', 'assistant']),
+  content: z.string().min(1).max(1_000_000),
+  /** Default: now. */
+  timestamp: Moment,
+});
+export type AppendMessageInput = z.input<typeof AppendMessageInput>;
+
+export const LoadContextInput = z.object({ conversationId: ConversationId });
+export type LoadContextInput = z.input<typeof LoadContextInput>;
+
+export const StoreCompactInput = z.object({
+  conversationId: ConversationId,
+  summary: z.string().trim().min(1),
+  /** The last message number the summary covers. */
+  upTo: z.number().int().min(1),
+});
+export type StoreCompactInput = z.input<typeof StoreCompactInput>;
+
+/** What to send the model: the compact summary (if any), then every message after it. */
+export interface ModelContext {
+  conversationId: string;
+  compactSummary: string | null;
+  /** Messages up to this number are covered by `compactSummary`. */
+  compactedUpTo: number;
+  /** Messages after `compactedUpTo`, in order. */
+  messages: Pick<Message, 'messageNumber' | 'role' | 'content' | 'timestamp'>[];
+}
+
+const ph = sql.placeholder;
+
+const statements = preparedPerHandle((db: UserDb) => {
+  const touch = db
+    .update(conversations)
+    .set({ messageCount: sql`coalesce(${conversations.messageCount}, 0) + 1`, lastActivity: sql`${ph('timestamp')}` })
+    .where(eq(conversations.conversationId, ph('conversationId')))
+    .returning({ conversationId: conversations.conversationId })
+    .prepare();
+  // The next number is computed in the INSERT itself (idx_messages_conversation_number answers the max).
+  const insert = db
+    .insert(conversationMessages)
+    .select(
+      db
+        .select({
+          messageId: sql`${ph('messageId')}`.as('message_id'),
+          conversationId: sql`${ph('conversationId')}`.as('conversation_id'),
+          messageNumber: sql`coalesce(max(${conversationMessages.messageNumber}), 0) + 1`.as('message_number'),
+          role: sql`${ph('role')}`.as('role'),
+          content: sql`${ph('content')}`.as('content'),
+          timestamp: sql`${ph('timestamp')}`.as('timestamp'),
+        })
+        .from(conversationMessages)
+        .where(eq(conversationMessages.conversationId, ph('conversationId'))),
+    )
+    .returning()
+    .prepare();
+  type AppendArgs = { messageId: string; conversationId: string; role: string; content: string; timestamp: string };
+  // One transaction: bump the conversation (which also proves it exists), then insert. Rows come
+  // back as arrays (`values()`) and become objects here: drizzle's generic row mapping costs
+  // more than the statements (bench/RESULTS.md, tatlock).
+  const body = (args: AppendArgs): Message | undefined => {
+    if (touch.values(args).length === 0) return undefined;
+    const row = insert.values(args)[0] as [string, string, number, MessageRole, string, string];
+    return {
+      messageId: row[0],
+      conversationId: row[1],
+      messageNumber: row[2],
+      role: row[3],
+      content: row[4],
+      timestamp: row[5],
+    };
+  };
+  // better-sqlite3's own transaction function, built once per handle; a transaction handle
+  // (no $client) goes through drizzle, which nests a savepoint.
+  const client = (db as { $client?: BetterSqlite3.Database }).$client;
+  const append = client ? client.transaction(body) : (args: AppendArgs) => db.transaction(() => body(args));
+  const context = db
+    .select({
+      compactSummary: conversations.compactSummary,
+      compactedUpTo: conversations.compactedUpTo,
+      messageNumber: conversationMessages.messageNumber,
+      role: conversationMessages.role,
+      content: conversationMessages.content,
+      timestamp: conversationMessages.timestamp,
+    })
+    .from(conversations)
+    .leftJoin(
+      conversationMessages,
+      and(
+        eq(conversationMessages.conversationId, conversations.conversationId),
+        gt(conversationMessages.messageNumber, sql`coalesce(${conversations.compactedUpTo}, 0)`),
+      ),
+    )
+    .where(eq(conversations.conversationId, ph('conversationId')))
+    .orderBy(asc(conversationMessages.messageNumber))
+    .prepare();
+  return { append, context };
+});
+
+/**
+ * Appends a message to a conversation, in one transaction: it gets the next `message_number`
+ * of the conversation, and the conversation's `message_count` and `last_activity` follow.
+ * An unknown conversation is `NOT_FOUND` on `conversationId`; nothing is written then.
+ *
+ * @example
+ * await appendMessage(db, { conversationId, role: 'user', content: 'What is the weather in Lisbon?' });
+ * await appendMessage(db, { conversationId, role: 'assistant', content: 'Sunny, 24 °C.' });
+ */
+export async function appendMessage(db: UserDb, input: AppendMessageInput): Promise<Message> {
+  const { conversationId, role, content, timestamp } = parseInput(AppendMessageInput, input, 'conversation_messages');
+  const message = mapped('conversation_messages', () =>
+    statements(db).append({ messageId: randomUUID(), conversationId, role, content, timestamp }),
+  );
+  if (!message) throw notFound('conversations', 'conversationId', conversationId);
+  return message;
+}
+
+/**
+ * The context for the model: the conversation's compact summary and the messages after
+ * `compacted_up_to`, oldest first. One prepared statement. An unknown conversation is
+ * `NOT_FOUND` on `conversationId`.
+ *
+ * @example
+ * const { compactSummary, messages } = await loadModelContext(db, { conversationId });
+ */
+export async function loadModelContext(db: UserDb, input: LoadContextInput): Promise<ModelContext> {
+  const { conversationId } = parseInput(LoadContextInput, input, 'conversation_messages');
+  // Array rows: [compact_summary, compacted_up_to, message_number, role, content, timestamp].
+  const rows = mapped('conversation_messages', () => statements(db).context.values({ conversationId })) as [
+    string | null,
+    number | null,
+    number | null,
+    MessageRole,
+    string,
+    string,
+  ][];
+  const first = rows[0];
+  if (!first) throw notFound('conversations', 'conversationId', conversationId);
+  const messages: ModelContext['messages'] = [];
+  for (const row of rows) {
+    if (row[2] === null) continue; // the left join's row for a conversation without messages
+    messages.push({ messageNumber: row[2], role: row[3], content: row[4], timestamp: row[5] });
+  }
+  return { conversationId, compactSummary: first[0], compactedUpTo: first[1] ?? 0, messages };
+}
+
+/**
+ * Stores a compact: `summary` covers messages 1…`upTo`, and the model context then starts
+ * after `upTo`. `upTo` may not exceed the conversation's last message (`VALIDATION` on `upTo`)
+ * nor go back before the current compact (`INVALID_TRANSITION`); an unknown conversation is
+ * `NOT_FOUND`.
+ *
+ * @example await storeCompact(db, { conversationId, summary: 'TOPICS DISCUSSED: …', upTo: 50 });
+ */
+export async function storeCompact(db: UserDb, input: StoreCompactInput): Promise<void> {
+  const { conversationId, summary, upTo } = parseInput(StoreCompactInput, input, 'conversations');
+  mapped('conversations', () =>
+    db.transaction((tx) => {
+      const current = tx
+        .select({
+          compactedUpTo: conversations.compactedUpTo,
+          // A bound id, not a column: drizzle leaves columns unqualified in a one-table select.
+          last: sql<number>`(select coalesce(max(${conversationMessages.messageNumber}), 0) from ${conversationMessages}
+            where ${conversationMessages.conversationId} = ${conversationId})`,
+        })
+        .from(conversations)
+        .where(eq(conversations.conversationId, conversationId))
+        .get();
+      if (!current) throw notFound('conversations', 'conversationId', conversationId);
+      if (upTo > current.last) {
+        throw new ChatstoreError('VALIDATION', `Invalid upTo: the conversation's last message is ${current.last}`, {
+          field: 'upTo',
+          entity: 'conversations',
+        });
+      }
+      if (upTo < (current.compactedUpTo ?? 0)) {
+        throw new ChatstoreError(
+          'INVALID_TRANSITION',
+          `The conversation is already compacted up to ${current.compactedUpTo}; a compact up to ${upTo} would go back`,
+          { field: 'upTo', entity: 'conversations' },
+        );
+      }
+      tx.update(conversations)
+        .set({ compactSummary: summary, compactedUpTo: upTo })
+        .where(eq(conversations.conversationId, conversationId))
+        .run();
+    }),
+  );
+}
+
+/**
+ * Every message of a conversation, oldest first (for export or display; the model gets
+ * `loadModelContext`).
+ *
+ * @example const all = await listMessages(db, { conversationId });
+ */
+export async function listMessages(db: UserDb, input: LoadContextInput): Promise<Message[]> {
+  const { conversationId } = parseInput(LoadContextInput, input, 'conversation_messages');
+  return mapped('conversation_messages', () =>
+    db
+      .select()
+      .from(conversationMessages)
+      .where(eq(conversationMessages.conversationId, conversationId))
+      .orderBy(asc(conversationMessages.messageNumber))
+      .all(),
+  );
+}
