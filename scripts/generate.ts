@@ -112,7 +112,7 @@ async function byHand(targetName = '', generationName = '', step = ''): Promise<
   if (!generation) {
     throw new GenerateError(
       `${usage}
-  ${target.name} has no generation "${generationName}" (${target.generations.map((g) => g.name).join(', ')}); register it in src/targets.ts first`,
+  ${target.name} has no generation "${generationName}" (${target.generations.map((g) => g.name).join(', ')}); register it in src/targets/${target.name}/target.ts first`,
     );
   }
   if (!/^[a-z0-9_-]+$/.test(step)) {

@@ -371,7 +371,7 @@ function report(run: {
     '',
     '### The v1 → v2 move',
     '',
-    `\`0001_v2__move\` on a v1 database from test/letta/v1-data.ts: ${run.move.users.toLocaleString('en-US')} users, ${run.move.messages.toLocaleString('en-US')} messages, ${run.move.queue.toLocaleString('en-US')} queue entries moved and verified in **${run.move.seconds.toFixed(2)} s** (${Math.round(run.move.rate).toLocaleString('en-US')} rows/s), one transaction holding the write lock throughout.`,
+    `\`0001_v2__move\` on a v1 database from support/letta-v1-data.ts: ${run.move.users.toLocaleString('en-US')} users, ${run.move.messages.toLocaleString('en-US')} messages, ${run.move.queue.toLocaleString('en-US')} queue entries moved and verified in **${run.move.seconds.toFixed(2)} s** (${Math.round(run.move.rate).toLocaleString('en-US')} rows/s), one transaction holding the write lock throughout.`,
     '',
     '### Notes',
     '',

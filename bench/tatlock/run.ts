@@ -231,7 +231,7 @@ Each user file: adopt at 0.3.19, then 8 migrations, each in its own transaction 
 
 ### Hot paths (one user database, same connection, interleaved)
 
-Times are milliseconds per call; ${config.iterations.toLocaleString('en-US')} timed iterations per side after ${config.warmup.toLocaleString('en-US')} warm-up. Chatstore side: \`appendMessage\` / \`loadModelContext\` of src/repositories/tatlock-user, zod parsing included. Raw floor: better-sqlite3 prepared statements of the same SQL (\`.raw()\` rows for the read), the append in a \`db.transaction()\` built once.
+Times are milliseconds per call; ${config.iterations.toLocaleString('en-US')} timed iterations per side after ${config.warmup.toLocaleString('en-US')} warm-up. Chatstore side: \`appendMessage\` / \`loadModelContext\` of src/targets/tatlock-user, zod parsing included. Raw floor: better-sqlite3 prepared statements of the same SQL (\`.raw()\` rows for the read), the append in a \`db.transaction()\` built once.
 
 | hot path | chatstore p50 | p95 | p99 | raw p50 | p95 | p99 | p50 ratio | goal ≤ 1.2× |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |

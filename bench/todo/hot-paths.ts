@@ -19,7 +19,7 @@ import type { BenchBackend } from './backends';
 import { type ConversationPlan, type Dataset, freshMessage } from './data';
 
 export const chatstoreSide =
-  "the repository functions of src/repositories/todo (`loadConversationHistory`, `loadRecentMessages`, `listConversations`, `appendMessage`, `touchConversation`), zod input parsing included, on `connect()`'s handle";
+  "the repository functions of src/targets/todo (`loadConversationHistory`, `loadRecentMessages`, `listConversations`, `appendMessage`, `touchConversation`), zod input parsing included, on `connect()`'s handle";
 
 export interface HotPath {
   readonly name: string;

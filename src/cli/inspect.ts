@@ -1,6 +1,6 @@
 /**
  * The read-only CLI commands of decision 012 — `status` (with drift, `--all`, `tatlock --dir`) and
- * `migrate --dry-run` — kept apart from src/cli.ts, which parses arguments and wires them in.
+ * `migrate --dry-run` — kept apart from src/cli/index.ts, which parses arguments and wires them in.
  */
 import path from 'node:path';
 import { redact } from '../connect';

@@ -107,7 +107,7 @@ function loadMigrationsFrom(target: Target, dir: string): MigrationSet {
     if (!known.has(generationOfTag(entry.tag))) {
       throw new ChatstoreError(
         'UNKNOWN_GENERATION',
-        `Migration ${entry.tag} of ${target.name} names generation "${generationOfTag(entry.tag)}", which is not in src/targets.ts`,
+        `Migration ${entry.tag} of ${target.name} names generation "${generationOfTag(entry.tag)}", which is not in the target's registry entry (src/targets/<target>/target.ts)`,
         { entity: target.name },
       );
     }

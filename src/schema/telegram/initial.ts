@@ -3,7 +3,7 @@
  * models create (BoomMccloud/Telegram_Dialog_AI_Processor at de38a4a, `backend/app/db/models/`,
  * `Base.metadata.create_all`); seed 002 is an excerpt of that commit's README. Every type,
  * nullability, default and constraint name is the application's, so a database it created adopts
- * here exactly (decision 013, test/engine/telegram-migrations.test.ts).
+ * here exactly (decision 013, test/targets/telegram/migrations.test.ts).
  * Frozen: a released generation never changes; add a new generation instead.
  *
  * What SQLAlchemy does and this module therefore does too: enum types are the lower-cased class
