@@ -254,12 +254,14 @@ async function run(
       if (values.dir !== undefined || positionals[0] === 'tatlock')
         return await migrateFolder(positionals, values.dir, io, json, progress, {
           dryRun: values['dry-run'],
+          lockTimeoutMs: open.lockTimeoutMs,
           ...(values['backup-dir'] === undefined ? {} : { backupDir: values['backup-dir'] }),
         });
       if (isTatlockFile(positionals, values)) {
         // One file as `migrate tatlock --dir` does it: imported, reconciled, on a copy (decision 010).
         const f = await upgradeFile(positionals[0] as TatlockTarget, values.db as string, null, {
           dryRun: values['dry-run'],
+          lockTimeoutMs: open.lockTimeoutMs,
           ...(values['backup-dir'] === undefined ? {} : { backupDir: values['backup-dir'] }),
         });
         print(f, () => {
@@ -446,6 +448,7 @@ const fanOuts: Record<
 interface FolderOptions {
   dryRun?: boolean;
   backupDir?: string;
+  lockTimeoutMs?: number | undefined;
 }
 
 async function migrateFolder(
@@ -517,6 +520,7 @@ async function migrateAll(io: Io, json: boolean, progress: boolean, options: Con
       const result = await runFanOut(
         path.join('data', fanOut),
         progress ? progressBar(`migrate ${fanOut}`) : undefined,
+        { lockTimeoutMs: options.lockTimeoutMs },
       );
       for (const f of result.files) {
         rows.push({ ...f, to: f.after, location: f.file, applied: f.applied.length, error: f.error?.message, data: f });

@@ -4,7 +4,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { ChatstoreError, toChatstoreError } from '../errors';
 import { loadPglite, loadPostgres, loadSqlite } from './drivers';
-import { defaultLocation, type Location, parseLocation, redact, scrub } from './location';
+import { type Location, parseLocation, redact, scrub } from './location';
 import { acquireLock, defaultLockTimeoutMs, type LockHolder, lockFileOf } from './lock';
 import { pgliteClient, postgresClient, type SqlClient, sqliteClient } from './sql-client';
 

@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lockFileOf, type SqlClient } from '../../connect';
+import { acquireLock, type FileLock } from '../../connect/lock';
 import { ChatstoreError, type ErrorCode, toChatstoreError } from '../../errors';
 import { type AdoptResult, adopt } from '../../migrate/adopt';
 import { migrate, readStatus } from '../../migrate/engine';
@@ -80,6 +81,11 @@ export interface FanOutResult {
 }
 
 export interface FanOutOptions {
+  /**
+   * How long to wait, in ms, for another process that is upgrading the same file (another
+   * fan-out, or an app opening it); past it the file fails with `LOCKED`. Default 5000.
+   */
+  lockTimeoutMs?: number | undefined;
   /** Files migrated at the same time. Default 1: see the note on `migrateTatlockFolder`. */
   concurrency?: number;
   /** Run everything on copies in a temporary folder and report; the installation is not touched. */
@@ -91,6 +97,8 @@ export interface FanOutOptions {
 
 export interface UpgradeFileOptions {
   dryRun?: boolean;
+  /** See `FanOutOptions.lockTimeoutMs`. */
+  lockTimeoutMs?: number | undefined;
   backupDir?: string;
   /** The installation's folder: backups keep their path relative to it inside `backupDir`. */
   root?: string;
@@ -121,6 +129,18 @@ const failed = (upgrade: Upgrade, error: unknown): Upgrade => {
  * @example const { error } = await bringToLatest(conn.client, 'tatlock-user');
  */
 export async function bringToLatest(client: SqlClient, target: TatlockTarget): Promise<Upgrade> {
+  // Identify, import, reconcile and migrate as one step under the file's migration lock: another
+  // process doing the same waits, then finds the file at the latest generation (decision 024).
+  try {
+    return client.withMigrationLock
+      ? await client.withMigrationLock(() => upgradeOpen(client, target))
+      : await upgradeOpen(client, target);
+  } catch (error) {
+    return failed(nothingDone(), error);
+  }
+}
+
+async function upgradeOpen(client: SqlClient, target: TatlockTarget): Promise<Upgrade> {
   const set = migrationsOf(target);
   let upgrade: Upgrade = nothingDone();
   try {
@@ -231,6 +251,21 @@ export async function upgradeFile(
       ...rest,
     };
   };
+  // The file's own migration lock, held from before the copy until the copy replaced it: a second
+  // process upgrading the same file waits, then copies what this one left (decision 024). A file
+  // that does not exist yet is migrated in place, under the lock its connection takes.
+  let lock: FileLock | undefined;
+  try {
+    if (!dryRun && existsSync(file)) {
+      lock = await acquireLock(lockFileOf(file), {
+        what: `Tatlock file ${file}`,
+        timeoutMs: options.lockTimeoutMs,
+        hint: 'wait longer (--wait <seconds>)',
+      });
+    }
+  } catch (error) {
+    return result(failed(nothingDone(), error), null);
+  }
   const exists = existsSync(file);
   const scratch = dryRun ? mkdtempSync(path.join(tmpdir(), 'chatstore-dry-run-')) : undefined;
   const work = scratch ? path.join(scratch, path.basename(file)) : exists ? `${file}.chatstore-work` : file;
@@ -251,7 +286,7 @@ export async function upgradeFile(
       rmSync(work, { force: true });
       copyFileSync(file, work);
     }
-    conn = await connect(target, work, { requireLatest: false });
+    conn = await connect(target, work, { requireLatest: false, lockTimeoutMs: options.lockTimeoutMs });
     const status = await readStatus(conn.client, migrationsOf(target));
     before = status.generation;
     upgrade = await bringToLatest(conn.client, target);
@@ -290,6 +325,7 @@ export async function upgradeFile(
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     // The work copy is this run's alone, so its migration lock file may go with it (decision 015).
     else if (exists) rmSync(lockFileOf(work), { force: true });
+    lock?.release();
   }
 }
 
@@ -311,11 +347,15 @@ export interface FieldAdoptResult extends AdoptResult {
 export async function adoptTatlockFile(target: TatlockTarget, file: string): Promise<FieldAdoptResult> {
   if (!existsSync(file))
     throw new ChatstoreError('DATABASE_NOT_FOUND', `No database file ${file}: nothing to adopt`, { field: 'db' });
+  const lock = await acquireLock(lockFileOf(file), {
+    what: `Tatlock file ${file}`,
+    hint: 'wait longer (--wait <seconds>)',
+  });
   const work = `${file}.chatstore-work`;
-  rmSync(work, { force: true });
-  copyFileSync(file, work);
   let conn: Connection<TatlockTarget> | undefined;
   try {
+    rmSync(work, { force: true });
+    copyFileSync(file, work);
     conn = await connect(target, work, { requireLatest: false });
     const status = await readStatus(conn.client, migrationsOf(target));
     const imported = status.needsAdopt ? await importFieldVariant(conn.client, target) : [];
@@ -331,6 +371,7 @@ export async function adoptTatlockFile(target: TatlockTarget, file: string): Pro
     await conn?.close();
     rmSync(work, { force: true });
     rmSync(lockFileOf(work), { force: true });
+    lock.release();
   }
 }
 
@@ -352,7 +393,12 @@ export async function migrateTatlockFolder(dir: string, options: FanOutOptions =
   const started = performance.now();
   const folder = resolveTatlockFolder(dir);
   const users = folder.users;
-  const fileOptions: UpgradeFileOptions = { dryRun: options.dryRun, backupDir: options.backupDir, root: folder.root };
+  const fileOptions: UpgradeFileOptions = {
+    dryRun: options.dryRun,
+    backupDir: options.backupDir,
+    root: folder.root,
+    lockTimeoutMs: options.lockTimeoutMs,
+  };
   const total = users.length + 1;
   let done = 0;
   const progress = (tag: string) => options.onProgress?.({ done, total, tag });
