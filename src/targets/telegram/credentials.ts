@@ -6,9 +6,9 @@
  * transaction. `last_active_at` is when the credentials were last read for use. Rotating keys:
  * `reencryptCredentials` rewrites rows under the keyring's current key.
  */
-import { and, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { ChatstoreError } from '../../errors';
+import { ChatstoreError, isChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { authenticationData, users } from '../../schema/telegram';
 import { writeCredentials } from './credentials-row';
@@ -34,6 +34,8 @@ export type ReadCredentialsInput = z.input<typeof ReadCredentialsInput>;
 export const ReencryptInput = z.object({
   keyring: Keyring,
   batchSize: z.number().int().min(1).max(10_000).default(500),
+  /** Called after each batch with the running totals. */
+  onProgress: z.custom<(done: { rotated: number; failed: number }) => void>((v) => typeof v === 'function').optional(),
 });
 export type ReencryptInput = z.input<typeof ReencryptInput>;
 
@@ -115,41 +117,68 @@ export async function deactivateCredentials(db: TelegramDb, userId: string): Pro
   return rows.length;
 }
 
+/** What a key rotation did: rows rewritten under the current key, and the rows it could not. */
+export interface ReencryptReport {
+  rotated: number;
+  /** Rows left as they were (still under their old key), with why. */
+  failed: { id: string; userId: string; keyId: string | null; reason: string }[];
+}
+
 /**
- * Key rotation: re-encrypts up to `batchSize` rows written under another key with the
- * keyring's current key. Rows are locked with `FOR UPDATE SKIP LOCKED`, so concurrent
- * rotations share the work. Returns how many were rewritten; call until it returns 0. A row whose key
- * is not in the keyring is `DECRYPTION_FAILED` and nothing of the batch is written.
+ * Key rotation: re-encrypts every row written under another key with the keyring's current key,
+ * `batchSize` rows per transaction. A row it cannot decrypt (its key is not in the keyring, or the
+ * bytes were altered) is left exactly as it was and reported in `failed`, and the rotation goes on;
+ * every other row is rewritten whole or not at all. Rows are locked with `FOR UPDATE SKIP
+ * LOCKED`, so concurrent rotations share the work. Rows the application wrote carry no key id and
+ * are left alone.
  *
  * @example
- * while ((await reencryptCredentials(db, { keyring: { currentKeyId: 'k2', keys: { k1, k2 } } })) > 0);
+ * const { rotated, failed } = await reencryptCredentials(db, { keyring: { currentKeyId: 'k2', keys: { k1, k2 } } });
+ * for (const f of failed) log.warn(`credentials ${f.id} of user ${f.userId} not rotated: ${f.reason}`);
  */
-export async function reencryptCredentials(db: TelegramDb, input: ReencryptInput): Promise<number> {
-  const { keyring, batchSize } = parseInput(ReencryptInput, input, 'authentication_data');
-  return mapped('authentication_data', () =>
-    db.transaction(async (tx) => {
-      const rows = await tx
-        .select()
-        .from(authenticationData)
-        .where(
-          and(
-            isNotNull(authenticationData.keyId),
-            isNotNull(authenticationData.encryptedCredentials),
-            ne(authenticationData.keyId, keyring.currentKeyId),
-          ),
-        )
-        .orderBy(authenticationData.id)
-        .limit(batchSize)
-        .for('update', { skipLocked: true });
-      for (const row of rows) {
-        const plaintext = decryptFor(keyring, row.userId, row.keyId, row.encryptedCredentials as Buffer);
-        const { keyId, ciphertext } = encryptFor(keyring, row.userId, plaintext);
-        await tx
-          .update(authenticationData)
-          .set({ keyId, encryptedCredentials: ciphertext, updatedAt: sql`now()` })
-          .where(eq(authenticationData.id, row.id));
-      }
-      return rows.length;
-    }),
-  );
+export async function reencryptCredentials(db: TelegramDb, input: ReencryptInput): Promise<ReencryptReport> {
+  const { keyring, batchSize, onProgress } = parseInput(ReencryptInput, input, 'authentication_data');
+  const report: ReencryptReport = { rotated: 0, failed: [] };
+  // Rows are visited once, in id order: a row that failed stays behind the cursor.
+  let afterId: string | undefined;
+  for (;;) {
+    const seen = await mapped('authentication_data', () =>
+      db.transaction(async (tx) => {
+        const rows = await tx
+          .select()
+          .from(authenticationData)
+          .where(
+            and(
+              afterId === undefined ? undefined : gt(authenticationData.id, afterId),
+              isNotNull(authenticationData.keyId),
+              isNotNull(authenticationData.encryptedCredentials),
+              ne(authenticationData.keyId, keyring.currentKeyId),
+            ),
+          )
+          .orderBy(authenticationData.id)
+          .limit(batchSize)
+          .for('update', { skipLocked: true });
+        for (const row of rows) {
+          let plaintext: string;
+          try {
+            plaintext = decryptFor(keyring, row.userId, row.keyId, row.encryptedCredentials as Buffer);
+          } catch (error) {
+            if (!isChatstoreError(error, 'DECRYPTION_FAILED')) throw error;
+            report.failed.push({ id: row.id, userId: row.userId, keyId: row.keyId, reason: error.message });
+            continue;
+          }
+          const { keyId, ciphertext } = encryptFor(keyring, row.userId, plaintext);
+          await tx
+            .update(authenticationData)
+            .set({ keyId, encryptedCredentials: ciphertext, updatedAt: sql`now()` })
+            .where(eq(authenticationData.id, row.id));
+          report.rotated++;
+        }
+        return rows.at(-1)?.id;
+      }),
+    );
+    if (seen === undefined) return report;
+    afterId = seen;
+    onProgress?.({ rotated: report.rotated, failed: report.failed.length });
+  }
 }

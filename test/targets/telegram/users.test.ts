@@ -157,26 +157,63 @@ describe.each(pgBackends)('telegram users, credentials and model preferences on 
     );
   });
 
-  it('rotates keys: re-encrypts rows under the current key, refusing batches it cannot decrypt', async () => {
+  it('rotates keys: re-encrypts every row it can under the current key, reports the ones it cannot', async () => {
     const { user } = await newUser(t.db);
+    const { user: lost } = await newUser(t.db);
     const rotated = { currentKeyId: 'k2', keys: { k1: key1, k2: key2 } };
-    await expectChatstoreError(
-      reencryptCredentials(t.db, { keyring: { currentKeyId: 'k2', keys: { k2: key2 } } }),
-      'DECRYPTION_FAILED',
-      'keyring',
+    const under = async (keyId: string) =>
+      (
+        await t.conn.client.query<{ n: number }>(
+          'select count(*)::int as n from authentication_data where key_id = $1',
+          [keyId],
+        )
+      )[0]?.n;
+    const before = await t.conn.client.query<Record<string, unknown>>(
+      'select id, key_id, encrypted_credentials from authentication_data where user_id = $1',
+      [lost.id],
     );
-    let total = 0;
-    for (let n = await reencryptCredentials(t.db, { keyring: rotated, batchSize: 2 }); n > 0; ) {
-      total += n;
-      n = await reencryptCredentials(t.db, { keyring: rotated, batchSize: 2 });
-    }
-    expect(total).toBeGreaterThan(0);
+    // One row written under a key the keyring no longer has: it cannot be rotated.
+    await t.conn.client.query(`update authentication_data set key_id = 'k0' where user_id = $1`, [lost.id]);
+    const k1Rows = (await under('k1')) ?? 0;
+    expect(k1Rows).toBeGreaterThan(2);
+
+    // A keyring without k1 rotates nothing, and says why for every row; nothing is written.
+    const none = await reencryptCredentials(t.db, { keyring: { currentKeyId: 'k2', keys: { k2: key2 } } });
+    expect(none.rotated).toBe(0);
+    expect(none.failed.length).toBe(k1Rows + 1);
+    expect(none.failed.every((f) => /not in the keyring/.test(f.reason))).toBe(true);
+    expect(await under('k1')).toBe(k1Rows);
+
+    const progress: number[] = [];
+    const report = await reencryptCredentials(t.db, {
+      keyring: rotated,
+      batchSize: 2,
+      onProgress: ({ rotated: n }) => progress.push(n),
+    });
+    expect(report.rotated).toBe(k1Rows);
+    expect(report.failed).toEqual([
+      {
+        id: before[0]?.id,
+        userId: lost.id,
+        keyId: 'k0',
+        reason: expect.stringMatching(/key "k0" is not in the keyring/),
+      },
+    ]);
+    expect(progress.length).toBeGreaterThanOrEqual(Math.ceil(k1Rows / 2));
+    expect(progress.at(-1)).toBe(k1Rows);
     const k2Only = { currentKeyId: 'k2', keys: { k2: key2 } };
     expect(await readCredentials(t.db, { userId: user.id, keyring: k2Only })).toBe(`secret-${user.telegramId}`);
+    // The row that failed is exactly as it was, apart from the key id this test changed.
+    const after = await t.conn.client.query<Record<string, unknown>>(
+      'select id, key_id, encrypted_credentials from authentication_data where user_id = $1',
+      [lost.id],
+    );
+    expect(after).toEqual([{ ...before[0], key_id: 'k0' }]);
     // Rows the application wrote carry no key id: rotation leaves them alone.
     expect(
-      await t.conn.client.query(`select distinct key_id from authentication_data where key_id is not null`),
-    ).toEqual([{ key_id: 'k2' }]);
+      await t.conn.client.query(`select distinct key_id from authentication_data where key_id is not null order by 1`),
+    ).toEqual([{ key_id: 'k0' }, { key_id: 'k2' }]);
+    expect((await reencryptCredentials(t.db, { keyring: rotated })).rotated).toBe(0);
   });
 
   it('keeps one model preference per user', async () => {
