@@ -17,6 +17,7 @@ import * as tatlockUserV0322 from './schema/tatlock-user/v0-3-22';
 import * as tatlockUserV0323 from './schema/tatlock-user/v0-3-23';
 import * as telegramHardening from './schema/telegram/hardening';
 import * as telegramInitial from './schema/telegram/initial';
+import * as telegramSendRetry from './schema/telegram/send-retry';
 import * as telegramTaskQueue from './schema/telegram/task-queue';
 import * as todoArchiveSearch from './schema/todo/archive-search';
 import * as todoPhase2 from './schema/todo/phase2';
@@ -135,6 +136,7 @@ export const targets = {
       generation('telegram', 'initial', telegramInitial),
       generation('telegram', 'hardening', telegramHardening),
       generation('telegram', 'task-queue', telegramTaskQueue),
+      generation('telegram', 'send-retry', telegramSendRetry),
     ],
     migrationsDir: 'drizzle/telegram',
     // `initial` is the application at de38a4a; what it changed afterwards (decision 013).
