@@ -10,7 +10,7 @@
  * Frozen: a released generation never changes; add a new generation instead.
  */
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, index, integer, pgTable, timestamp, varchar, uuid } from 'drizzle-orm/pg-core';
+import { check, foreignKey, index, integer, pgTable, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import { processedResponsesColumns, processedResponsesRules, sessionsColumns, sessionsRules } from './hardening';
 
 export {
@@ -78,8 +78,5 @@ export const processedResponses = pgTable(
     /** Sends tried (delivered or failed); a new suggestion starts again at 0. */
     sendAttempts: integer('send_attempts').default(0).notNull(),
   },
-  (t) => [
-    ...processedResponsesRules(t),
-    check('processed_responses_send_attempts_check', sql`send_attempts >= 0`),
-  ],
+  (t) => [...processedResponsesRules(t), check('processed_responses_send_attempts_check', sql`send_attempts >= 0`)],
 );
