@@ -109,59 +109,63 @@ export const dialogs = pgTable(
   ],
 );
 
-export const processedResponses = pgTable(
-  'processed_responses',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    dialogId: uuid('dialog_id').notNull(),
-    lastMessageId: varchar('last_message_id', { length: 255 }).notNull(),
-    lastMessageTimestamp: timestamp('last_message_timestamp', { withTimezone: true }).notNull(),
-    suggestedResponse: text('suggested_response').notNull(),
-    editedResponse: text('edited_response'),
-    status: processingStatus('status').default('PENDING_APPROVAL').notNull(),
-    modelName: varchar('model_name', { length: 255 }).notNull(),
-    processedAt: timestamp('processed_at', { withTimezone: true }).defaultNow().notNull(),
-    approvedAt: timestamp('approved_at', { withTimezone: true }),
-    sentAt: timestamp('sent_at', { withTimezone: true }),
-    error: text('error'),
-    createdAt: createdAt(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [
-    foreignKey({
-      name: 'processed_responses_dialog_id_fkey',
-      columns: [t.dialogId],
-      foreignColumns: [dialogs.id],
-    }).onDelete('cascade'),
-    unique('uq_dialog_response').on(t.dialogId),
-    // The sender's queue (APPROVED) and the reviewers' inboxes (PENDING_APPROVAL).
-    index('ix_processed_responses_status').on(t.status),
-  ],
-);
+/** The columns of `processed_responses` from `hardening` on (`send-retry` adds `send_attempts`). */
+export const processedResponsesColumns = () => ({
+  id: uuid('id').primaryKey().defaultRandom(),
+  dialogId: uuid('dialog_id').notNull(),
+  lastMessageId: varchar('last_message_id', { length: 255 }).notNull(),
+  lastMessageTimestamp: timestamp('last_message_timestamp', { withTimezone: true }).notNull(),
+  suggestedResponse: text('suggested_response').notNull(),
+  editedResponse: text('edited_response'),
+  status: processingStatus('status').default('PENDING_APPROVAL').notNull(),
+  modelName: varchar('model_name', { length: 255 }).notNull(),
+  processedAt: timestamp('processed_at', { withTimezone: true }).defaultNow().notNull(),
+  approvedAt: timestamp('approved_at', { withTimezone: true }),
+  sentAt: timestamp('sent_at', { withTimezone: true }),
+  error: text('error'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
 
-export const sessions = pgTable(
-  'sessions',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull(),
-    status: sessionStatus('status').default('PENDING').notNull(),
-    token: varchar('token', { length: 500 }).notNull().unique('sessions_token_key'),
-    refreshToken: varchar('refresh_token', { length: 500 }).unique('sessions_refresh_token_key'),
-    tokenType: tokenType('token_type').default('ACCESS').notNull(),
-    createdAt: createdAt(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    lastActivity: timestamp('last_activity', { withTimezone: true }).defaultNow().notNull(),
-    sessionMetadata: jsonb('session_metadata').$type<JsonObject>().default(emptyObject).notNull(),
-    deviceInfo: jsonb('device_info').$type<JsonObject>().default(emptyObject).notNull(),
-    updatedAt: updatedAt(),
-  },
-  (t) => [
-    cascadeToUser('sessions_user_id_fkey', t.userId),
-    index('ix_sessions_user_id').on(t.userId),
-    // cleanupExpiredSessions.
-    index('ix_sessions_expires_at').on(t.expiresAt),
-  ],
-);
+/** Keys and indexes of `processed_responses` from `hardening` on. */
+export const processedResponsesRules = (t: { dialogId: AnyPgColumn; status: AnyPgColumn }) => [
+  foreignKey({
+    name: 'processed_responses_dialog_id_fkey',
+    columns: [t.dialogId],
+    foreignColumns: [dialogs.id],
+  }).onDelete('cascade'),
+  unique('uq_dialog_response').on(t.dialogId),
+  // The sender's queue (APPROVED) and the reviewers' inboxes (PENDING_APPROVAL).
+  index('ix_processed_responses_status').on(t.status),
+];
+
+export const processedResponses = pgTable('processed_responses', processedResponsesColumns(), processedResponsesRules);
+
+/** The columns of `sessions` from `hardening` on (`send-retry` adds `refresh_expires_at`). */
+export const sessionsColumns = () => ({
+  id: uuid('id').primaryKey().defaultRandom(),
+  userId: uuid('user_id').notNull(),
+  status: sessionStatus('status').default('PENDING').notNull(),
+  token: varchar('token', { length: 500 }).notNull().unique('sessions_token_key'),
+  refreshToken: varchar('refresh_token', { length: 500 }).unique('sessions_refresh_token_key'),
+  tokenType: tokenType('token_type').default('ACCESS').notNull(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  lastActivity: timestamp('last_activity', { withTimezone: true }).defaultNow().notNull(),
+  sessionMetadata: jsonb('session_metadata').$type<JsonObject>().default(emptyObject).notNull(),
+  deviceInfo: jsonb('device_info').$type<JsonObject>().default(emptyObject).notNull(),
+  updatedAt: updatedAt(),
+});
+
+/** Keys and indexes of `sessions` from `hardening` on. */
+export const sessionsRules = (t: { userId: AnyPgColumn; expiresAt: AnyPgColumn }) => [
+  cascadeToUser('sessions_user_id_fkey', t.userId),
+  index('ix_sessions_user_id').on(t.userId),
+  // cleanupExpiredSessions.
+  index('ix_sessions_expires_at').on(t.expiresAt),
+];
+
+export const sessions = pgTable('sessions', sessionsColumns(), sessionsRules);
 
 export const userSelectedModels = pgTable(
   'user_selected_models',

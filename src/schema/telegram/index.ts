@@ -1,2 +1,2 @@
 /** The latest generation of the `telegram` target; repositories import from here. */
-export * from './task-queue';
+export * from './send-retry';

@@ -30,6 +30,7 @@ const constraintFields: Record<string, string> = {
   sessions_user_id_fkey: 'userId',
   sessions_token_key: 'accessToken',
   sessions_refresh_token_key: 'refreshToken',
+  sessions_refresh_expires_at_check: 'refreshExpiresAt',
   session_rotated_tokens_pkey: 'refreshToken',
   authentication_data_user_id_fkey: 'userId',
   authentication_data_telegram_id_key: 'telegramId',
@@ -39,6 +40,7 @@ const constraintFields: Record<string, string> = {
   tasks_dialog_id_fkey: 'dialogId',
   tasks_user_id_fkey: 'userId',
   tasks_attempts_check: 'maxAttempts',
+  processed_responses_send_attempts_check: 'sendAttempts',
 };
 
 export const { dbError, mapped } = pgErrors(constraintFields);

@@ -6,13 +6,14 @@
  *
  *   (stored) → PENDING_APPROVAL, or APPROVED directly in a dialog with auto-send on
  *   PENDING_APPROVAL → APPROVED (approve, optionally with an edited text; `approved_at`) | REJECTED
- *   APPROVED → SENT (`sent_at`) | FAILED (`error`)
+ *   APPROVED → SENT (`sent_at`) | FAILED (`error`), each counted in `send_attempts`
+ *   FAILED → APPROVED again while attempts remain (`retryFailedSends`, or a claim with `retry`)
  *
  * Every transition is one conditional UPDATE (`… where status = <from>`), so of two racing
  * reviewers exactly one wins; the other, and any transition not listed, is
  * `INVALID_TRANSITION`.
  */
-import { and, asc, desc, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
@@ -118,7 +119,8 @@ const statements = preparedPerHandle((db) => {
         "last_message_timestamp" = excluded."last_message_timestamp",
         "suggested_response" = excluded."suggested_response", "edited_response" = null,
         "status" = excluded."status", "model_name" = excluded."model_name", "processed_at" = now(),
-        "approved_at" = excluded."approved_at", "sent_at" = null, "error" = null, "created_at" = now(), "updated_at" = now()
+        "approved_at" = excluded."approved_at", "sent_at" = null, "error" = null, "send_attempts" = 0,
+        "created_at" = now(), "updated_at" = now()
       where "current"."status" in (${settled})
         or ("current"."status" = 'PENDING_APPROVAL'
           and "current"."last_message_timestamp" < excluded."last_message_timestamp")
@@ -189,6 +191,7 @@ async function transition(
   changes: Partial<Pick<typeof processedResponses.$inferInsert, 'editedResponse' | 'error'>> & {
     approvedAt?: SQL;
     sentAt?: SQL;
+    sendAttempts?: SQL;
   } = {},
 ): Promise<ProcessedResponse> {
   const owned =
@@ -249,8 +252,12 @@ export async function rejectResponse(db: TelegramDb, input: ReviewInput): Promis
   return transition(db, responseId, 'PENDING_APPROVAL', 'REJECTED', userId);
 }
 
+/** One more send tried (delivered or failed). */
+const oneMoreAttempt = () => sql`${processedResponses.sendAttempts} + 1`;
+
 /**
- * The sender records a delivered response: APPROVED → SENT, with `sent_at`. Anything else is
+ * The sender records a delivered response: APPROVED → SENT, with `sent_at`, one more
+ * `send_attempts`, and `error` (a previous attempt's) cleared. Anything else is
  * `INVALID_TRANSITION` on `status` (so a response is never marked sent twice).
  *
  * @example
@@ -259,19 +266,22 @@ export async function rejectResponse(db: TelegramDb, input: ReviewInput): Promis
 export async function markResponseSent(db: TelegramDb, responseId: string): Promise<ProcessedResponse> {
   return transition(db, parseInput(ResponseId, responseId, 'processed_responses'), 'APPROVED', 'SENT', undefined, {
     sentAt: sql`now()`,
+    error: null,
+    sendAttempts: oneMoreAttempt(),
   });
 }
 
 /**
- * The sender records a failed delivery: APPROVED → FAILED, keeping what went wrong in `error`.
- * Anything else is `INVALID_TRANSITION` on `status`.
+ * The sender records a failed delivery: APPROVED → FAILED, keeping what went wrong in `error`
+ * and counting the attempt in `send_attempts` (`retryFailedSends` requeues it while attempts
+ * remain). Anything else is `INVALID_TRANSITION` on `status`.
  *
  * @example
  * await markResponseFailed(db, { responseId, error: 'FloodWaitError: retry in 30 s' });
  */
 export async function markResponseFailed(db: TelegramDb, input: FailureInput): Promise<ProcessedResponse> {
   const { responseId, error } = parseInput(FailureInput, input, 'processed_responses');
-  return transition(db, responseId, 'APPROVED', 'FAILED', undefined, { error });
+  return transition(db, responseId, 'APPROVED', 'FAILED', undefined, { error, sendAttempts: oneMoreAttempt() });
 }
 
 /**
@@ -308,8 +318,55 @@ export async function listApprovedToSend(db: TelegramDb, input: ListApprovedInpu
   return mapped('processed_responses', () => approvedToSend(db, limit, userId));
 }
 
-/** Approved replies in sending order (auto-send dialogs first, then the longest waiting), with the text to send. */
-function approvedToSend(db: TelegramDb | TelegramTx, limit: number, userId: string | undefined) {
+/**
+ * How failed sends are retried: up to `maxAttempts` sends in all, retry n waiting
+ * `min(baseSeconds · 2^(n-1), maxSeconds)` after the failure, as tasks do.
+ */
+export const SendRetryPolicy = z.object({
+  /** Sends tried in all (the first included) before a reply stays FAILED for good. Default 3. */
+  maxAttempts: z.number().int().min(1).max(100).default(3),
+  backoff: z
+    .object({
+      baseSeconds: z.number().min(0).max(86_400).default(30),
+      maxSeconds: z
+        .number()
+        .min(0)
+        .max(7 * 86_400)
+        .default(3600),
+    })
+    .default({ baseSeconds: 30, maxSeconds: 3600 }),
+});
+export type SendRetryPolicy = z.input<typeof SendRetryPolicy>;
+
+/** FAILED replies with attempts left whose backoff has passed (a failure is their last update). */
+function dueForRetry({ maxAttempts, backoff }: z.output<typeof SendRetryPolicy>): SQL {
+  const delay = sql`least(${backoff.baseSeconds}::float8 * power(2, greatest(${processedResponses.sendAttempts} - 1, 0)), ${backoff.maxSeconds}::float8)`;
+  return and(
+    eq(processedResponses.status, 'FAILED'),
+    lt(processedResponses.sendAttempts, maxAttempts),
+    sql`${processedResponses.updatedAt} <= now() - make_interval(secs => ${delay})`,
+  ) as SQL;
+}
+
+/** The user's dialogs' responses, or every response. */
+const ofUser = (db: TelegramDb | TelegramTx, userId: string | undefined) =>
+  userId === undefined
+    ? undefined
+    : inArray(
+        processedResponses.dialogId,
+        db.select({ id: dialogs.id }).from(dialogs).where(eq(dialogs.userId, userId)),
+      );
+
+/**
+ * Approved replies in sending order (auto-send dialogs first, then the longest waiting), with the
+ * text to send; with `retry`, failed replies due for another attempt too.
+ */
+function approvedToSend(
+  db: TelegramDb | TelegramTx,
+  limit: number,
+  userId: string | undefined,
+  retry?: z.output<typeof SendRetryPolicy>,
+) {
   return db
     .select({
       ...getTableColumns(processedResponses),
@@ -321,7 +378,12 @@ function approvedToSend(db: TelegramDb | TelegramTx, limit: number, userId: stri
     .from(processedResponses)
     .innerJoin(dialogs, eq(dialogs.id, processedResponses.dialogId))
     .where(
-      and(eq(processedResponses.status, 'APPROVED'), userId === undefined ? undefined : eq(dialogs.userId, userId)),
+      and(
+        retry === undefined
+          ? eq(processedResponses.status, 'APPROVED')
+          : or(eq(processedResponses.status, 'APPROVED'), dueForRetry(retry)),
+        userId === undefined ? undefined : eq(dialogs.userId, userId),
+      ),
     )
     .orderBy(desc(dialogs.autoSendEnabled), asc(processedResponses.approvedAt), asc(processedResponses.id))
     .limit(limit);
@@ -337,6 +399,8 @@ export const ClaimForSendingInput = z.object({
    * (`idle_in_transaction_session_timeout`), and its claims return to the queue. Default 60.
    */
   leaseSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Also claim FAILED replies due for another attempt under this policy (see `retryFailedSends`). */
+  retry: SendRetryPolicy.optional(),
 });
 export type ClaimForSendingInput = z.input<typeof ClaimForSendingInput>;
 
@@ -352,7 +416,9 @@ export interface SendingOutcome {
  * (auto-send dialogs first, then the longest waiting, as `listApprovedToSend`) with
  * `FOR UPDATE SKIP LOCKED` — rows another sender holds are skipped, not waited for — calls
  * `send` for each, and marks it `SENT` (`sent_at`) or, when `send` throws, `FAILED` with the
- * error's message in `error`. The claim is a lease held by the transaction: it ends at commit,
+ * error's message in `error`; either way `send_attempts` counts one more. With `retry`, FAILED
+ * replies due for another attempt under that policy are claimed too (their `status` and
+ * `error` tell `send` it is a retry). The claim is a lease held by the transaction: it ends at commit,
  * when the sender's connection dies (the server rolls back, the replies stay `APPROVED` for the
  * next claim), or on a server when `send` keeps the transaction idle past `leaseSeconds`.
  * No column records the claim, so the schema is unchanged. Delivery is at least once: a reply
@@ -369,7 +435,7 @@ export async function claimApprovedForSending(
   input: ClaimForSendingInput,
   send: (response: ApprovedResponse) => Promise<void>,
 ): Promise<SendingOutcome> {
-  const { limit, userId, leaseSeconds } = parseInput(ClaimForSendingInput, input, 'processed_responses');
+  const { limit, userId, leaseSeconds, retry } = parseInput(ClaimForSendingInput, input, 'processed_responses');
   if (typeof send !== 'function')
     throw new ChatstoreError('VALIDATION', 'send must be a function', {
       entity: 'processed_responses',
@@ -378,7 +444,7 @@ export async function claimApprovedForSending(
   return mapped('processed_responses', () =>
     db.transaction(async (tx) => {
       await tx.execute(sql.raw(`set local idle_in_transaction_session_timeout = ${leaseSeconds * 1000}`));
-      const claimed = await approvedToSend(tx, limit, userId).for('update', {
+      const claimed = await approvedToSend(tx, limit, userId, retry).for('update', {
         of: processedResponses,
         skipLocked: true,
       });
@@ -394,14 +460,89 @@ export async function claimApprovedForSending(
           .update(processedResponses)
           .set(
             error === undefined
-              ? { status: 'SENT', sentAt: sql`now()`, updatedAt: sql`now()` }
-              : { status: 'FAILED', error, updatedAt: sql`now()` },
+              ? {
+                  status: 'SENT',
+                  sentAt: sql`now()`,
+                  error: null,
+                  sendAttempts: oneMoreAttempt(),
+                  updatedAt: sql`now()`,
+                }
+              : { status: 'FAILED', error, sendAttempts: oneMoreAttempt(), updatedAt: sql`now()` },
           )
-          .where(and(eq(processedResponses.id, response.id), eq(processedResponses.status, 'APPROVED')))
+          .where(and(eq(processedResponses.id, response.id), eq(processedResponses.status, response.status)))
           .returning();
         if (row) (error === undefined ? outcome.sent : outcome.failed).push(row);
       }
       return outcome;
     }),
   );
+}
+
+export const RetryFailedSendsInput = SendRetryPolicy.extend({
+  /** How many replies one call requeues (and reports as exhausted) at most. */
+  limit: z.number().int().min(1).max(1000).default(100),
+  userId: UserId.optional(),
+});
+export type RetryFailedSendsInput = z.input<typeof RetryFailedSendsInput>;
+
+/** What `retryFailedSends` did. */
+export interface RetryOutcome {
+  /** FAILED replies put back to APPROVED for the next claim (their `error` is the last failure's). */
+  requeued: ProcessedResponse[];
+  /** FAILED replies that used up `maxAttempts`: they stay FAILED for good; report them. */
+  exhausted: ProcessedResponse[];
+}
+
+/**
+ * Requeues failed sends (seed 002, planned: "error handling and retry logic"): FAILED replies
+ * with fewer than `maxAttempts` sends tried, whose backoff since the failure has passed
+ * (`min(baseSeconds · 2^(n-1), maxSeconds)` after the n-th), go back to `APPROVED` in one
+ * statement (rows another caller holds are skipped), keeping the last failure in `error`, so the
+ * next `claimApprovedForSending` sends them again. Replies that used up their attempts stay
+ * `FAILED` and are returned as `exhausted`, to be reported; a new suggestion for the dialog
+ * replaces them. The same policy given to `claimApprovedForSending` as `retry` claims due
+ * replies directly, without this step.
+ *
+ * @example
+ * const { requeued, exhausted } = await retryFailedSends(db, { maxAttempts: 5, backoff: { baseSeconds: 60 } });
+ * for (const r of exhausted) alert(`reply ${r.id} failed ${r.sendAttempts} times: ${r.error}`);
+ */
+export async function retryFailedSends(db: TelegramDb, input: RetryFailedSendsInput = {}): Promise<RetryOutcome> {
+  const { limit, userId, ...policy } = parseInput(RetryFailedSendsInput, input, 'processed_responses');
+  const requeued = await mapped('processed_responses', () =>
+    db
+      .update(processedResponses)
+      .set({ status: 'APPROVED', updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(processedResponses.status, 'FAILED'),
+          inArray(
+            processedResponses.id,
+            db
+              .select({ id: processedResponses.id })
+              .from(processedResponses)
+              .where(and(dueForRetry(policy), ofUser(db, userId)))
+              .orderBy(asc(processedResponses.updatedAt), asc(processedResponses.id))
+              .limit(limit)
+              .for('update', { skipLocked: true }),
+          ),
+        ),
+      )
+      .returning(),
+  );
+  const exhausted = await mapped('processed_responses', () =>
+    db
+      .select()
+      .from(processedResponses)
+      .where(
+        and(
+          eq(processedResponses.status, 'FAILED'),
+          gte(processedResponses.sendAttempts, policy.maxAttempts),
+          ofUser(db, userId),
+        ),
+      )
+      .orderBy(asc(processedResponses.updatedAt), asc(processedResponses.id))
+      .limit(limit),
+  );
+  return { requeued, exhausted };
 }

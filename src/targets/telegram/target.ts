@@ -3,6 +3,7 @@
 import { generation, type Target } from '../../migrate/target';
 import * as telegramHardening from '../../schema/telegram/hardening';
 import * as telegramInitial from '../../schema/telegram/initial';
+import * as telegramSendRetry from '../../schema/telegram/send-retry';
 import * as telegramTaskQueue from '../../schema/telegram/task-queue';
 
 export const telegram = {
@@ -14,6 +15,7 @@ export const telegram = {
     generation('telegram', 'initial', telegramInitial),
     generation('telegram', 'hardening', telegramHardening),
     generation('telegram', 'task-queue', telegramTaskQueue),
+    generation('telegram', 'send-retry', telegramSendRetry),
   ],
   migrationsDir: 'drizzle/telegram',
   // `initial` is the application at de38a4a; what it changed afterwards (decision 013).

@@ -71,6 +71,7 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
         '0001_hardening__check',
         '0002_hardening',
         '0003_task-queue',
+        '0004_send-retry',
       ]);
       const enums = await conn.client.query<{ name: string }>(
         `select typname as name from pg_type where typtype = 'e' order by 1`,
@@ -128,8 +129,15 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
     const conn = await connectRaw(location);
     const fresh = await connectRaw(await backend.create());
     try {
-      expect((await readStatus(conn.client, set)).generation).toBe('task-queue');
+      expect((await readStatus(conn.client, set)).generation).toBe('send-retry');
       expect(await rowCountsOf(conn.client, appTables)).toEqual(appRows);
+      // send-retry: existing refresh tokens keep expiring with their session; no send tried yet.
+      expect(
+        await conn.client.query(
+          `select count(*)::int as n from sessions where refresh_expires_at is not null
+           union all select count(*)::int from processed_responses where send_attempts <> 0`,
+        ),
+      ).toEqual([{ n: 0 }, { n: 0 }]);
       // The application's values are untouched; chatstore's new columns are filled.
       expect(
         await conn.client.query(
@@ -204,7 +212,7 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
         await conn.client.query(`delete from user_selected_models where id = $1`, [model?.id]);
         const up = await migrate(conn.client, set);
         expect(up.ok, up.error?.message).toBe(true);
-        expect(up.to).toBe('task-queue');
+        expect(up.to).toBe('send-retry');
       } finally {
         await conn.close();
       }
@@ -270,6 +278,18 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
         expect((await migrate(conn.client, set)).ok).toBe(true);
         await conn.client.query(`update authentication_data set key_id = 'k1' where user_id = $1`, [app.ada]);
         await conn.client.query(`insert into tasks (type, user_id) values ('USER', $1)`, [app.ada]);
+        await conn.client.query(
+          `update sessions set refresh_expires_at = expires_at + interval '7 days' where refresh_token is not null`,
+        );
+
+        // send-retry first: the refresh expiries and the attempt counts would go.
+        const refusedRetry = await migrate(conn.client, set, { to: 'hardening' });
+        expect(refusedRetry.error?.code).toBe('DATA_LOSS');
+        expect(refusedRetry.error?.message).toContain('sessions.refresh_expires_at');
+        expect(refusedRetry.error?.message).toContain('processed_responses.send_attempts');
+        const toTaskQueue = await migrate(conn.client, set, { to: 'task-queue', allowDataLoss: true });
+        expect(toTaskQueue.ok, toTaskQueue.error?.message).toBe(true);
+        expect(await rowCountsOf(conn.client, appTables)).toEqual(appRows);
 
         const refused = await migrate(conn.client, set, { to: 'hardening' });
         expect(refused.error?.code).toBe('DATA_LOSS');
@@ -295,7 +315,7 @@ describe.each(pgBackends)('telegram migrations on $name', (backend) => {
 
         const up = await migrate(conn.client, set);
         expect(up.ok, up.error?.message).toBe(true);
-        expect((await readStatus(conn.client, set)).generation).toBe('task-queue');
+        expect((await readStatus(conn.client, set)).generation).toBe('send-retry');
         expect(await rowCountsOf(conn.client, appTables)).toEqual(appRows);
       } finally {
         await conn.close();

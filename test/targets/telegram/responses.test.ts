@@ -11,6 +11,7 @@ import {
   markResponseFailed,
   markResponseSent,
   rejectResponse,
+  retryFailedSends,
   selectDialog,
   storeSuggestion,
   type TelegramDb,
@@ -403,5 +404,103 @@ describe.each(pgBackends)('telegram dialogs and responses on $name', (backend) =
     expect(await listPendingResponses(t.db, { userId: user.id })).toMatchObject([
       { id: pending.id, status: 'PENDING_APPROVAL' },
     ]);
+  });
+
+  it('retries failed sends with attempt counts and backoff, up to maxAttempts, then reports them', async () => {
+    const { user } = await newUser(t.db);
+    const dialog = await newDialog(t.db, user.id, true);
+    const { response } = await storeSuggestion(t.db, {
+      dialogId: dialog.id,
+      lastMessageId: '1',
+      lastMessageTimestamp: at(1),
+      suggestedResponse: 'hello',
+      modelName: 'gpt-4o-mini',
+    });
+    expect(response).toMatchObject({ status: 'APPROVED', sendAttempts: 0 });
+    const failing = async () => {
+      throw new Error('FloodWaitError');
+    };
+    const claim = (send: Parameters<typeof claimApprovedForSending>[2], retry?: object) =>
+      claimApprovedForSending(t.db, { userId: user.id, ...(retry ? { retry } : {}) }, send);
+    const ago = (seconds: number) =>
+      t.conn.client.query(
+        `update processed_responses set updated_at = now() - make_interval(secs => $2) where id = $1`,
+        [response.id, seconds],
+      );
+
+    // First attempt fails: FAILED, its error, one attempt.
+    expect((await claim(failing)).failed).toMatchObject([
+      { id: response.id, status: 'FAILED', error: 'FloodWaitError', sendAttempts: 1 },
+    ]);
+    // Backoff (default 30 s after the first failure) not over: nothing requeued.
+    expect(await retryFailedSends(t.db, { userId: user.id })).toEqual({ requeued: [], exhausted: [] });
+    await ago(31);
+    const first = await retryFailedSends(t.db, { userId: user.id });
+    expect(first.requeued).toMatchObject([{ id: response.id, status: 'APPROVED', error: 'FloodWaitError' }]);
+    expect((await listApprovedToSend(t.db, { userId: user.id })).map((r) => r.id)).toEqual([response.id]);
+
+    // Second failure: the backoff doubles (base 3600 s: 7200 s after the second failure).
+    expect((await claim(failing)).failed).toMatchObject([{ id: response.id, sendAttempts: 2 }]);
+    const hourly = { baseSeconds: 3600, maxSeconds: 86_400 };
+    const slow = { userId: user.id, backoff: hourly };
+    await ago(5400);
+    expect((await retryFailedSends(t.db, slow)).requeued).toEqual([]);
+    // A claim with the same retry policy does not take it either.
+    expect(await claim(failing, { backoff: hourly })).toEqual({ sent: [], failed: [] });
+    await ago(7300);
+    // A claim with a retry policy picks the due reply up itself, without the requeue step.
+    expect((await claim(failing, { backoff: hourly })).failed).toMatchObject([
+      { id: response.id, status: 'FAILED', sendAttempts: 3 },
+    ]);
+
+    // Three attempts used up: it stays FAILED and is reported, never claimed again.
+    await ago(86_400);
+    const done = await retryFailedSends(t.db, { userId: user.id, maxAttempts: 3 });
+    expect(done.requeued).toEqual([]);
+    expect(done.exhausted).toMatchObject([{ id: response.id, status: 'FAILED', sendAttempts: 3 }]);
+    expect(await claim(failing, { maxAttempts: 3, backoff: { baseSeconds: 0 } })).toEqual({ sent: [], failed: [] });
+
+    // With a higher limit it goes out; SENT clears the last error and counts the attempt.
+    expect((await retryFailedSends(t.db, { userId: user.id, maxAttempts: 4 })).requeued).toHaveLength(1);
+    const sent: string[] = [];
+    const ok = await claim(async (r) => {
+      sent.push(r.id);
+    });
+    expect(ok.sent).toMatchObject([{ id: response.id, status: 'SENT', error: null, sendAttempts: 4 }]);
+    expect(sent).toEqual([response.id]);
+    expect(await retryFailedSends(t.db, { userId: user.id, maxAttempts: 1 })).toEqual({ requeued: [], exhausted: [] });
+
+    // markResponseFailed / markResponseSent count attempts too; a new suggestion starts at 0.
+    const next = await storeSuggestion(t.db, {
+      dialogId: dialog.id,
+      lastMessageId: '2',
+      lastMessageTimestamp: at(2),
+      suggestedResponse: 'again',
+      modelName: 'gpt-4o-mini',
+    });
+    expect(next.response.sendAttempts).toBe(0);
+    expect((await markResponseFailed(t.db, { responseId: next.response.id, error: 'timeout' })).sendAttempts).toBe(1);
+    const requeued = await retryFailedSends(t.db, { userId: user.id, backoff: { baseSeconds: 0 } });
+    expect(requeued.requeued.map((r) => r.id)).toEqual([next.response.id]);
+    expect(await markResponseSent(t.db, next.response.id)).toMatchObject({ sendAttempts: 2, error: null });
+  });
+
+  it('refuses bad retry policies, writing nothing', async () => {
+    const { user } = await newUser(t.db);
+    const before = await rowCounts(t.conn);
+    await expectChatstoreError(retryFailedSends(t.db, { maxAttempts: 0 }), 'VALIDATION', 'maxAttempts');
+    await expectChatstoreError(
+      retryFailedSends(t.db, { backoff: { baseSeconds: -1 } }),
+      'VALIDATION',
+      'backoff.baseSeconds',
+    );
+    await expectChatstoreError(retryFailedSends(t.db, { userId: 'nobody' }), 'VALIDATION', 'userId');
+    await expectChatstoreError(retryFailedSends(t.db, { limit: 0 }), 'VALIDATION', 'limit');
+    await expectChatstoreError(
+      claimApprovedForSending(t.db, { userId: user.id, retry: { maxAttempts: 1.5 } }, async () => {}),
+      'VALIDATION',
+      'retry.maxAttempts',
+    );
+    expect(await rowCounts(t.conn)).toEqual(before);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   cleanupExpiredSessions,
   createSession,
+  defaultTokenLifetimes,
   expireSession,
   findActiveSession,
   getSessionOrThrow,
@@ -131,5 +132,124 @@ describe.each(pgBackends)('telegram sessions on $name', (backend) => {
     await expectChatstoreError(getSessionOrThrow(t.db, session.id), 'NOT_FOUND', 'sessionId');
     expect((await getSessionOrThrow(t.db, live.id)).status).toBe('PENDING');
     await expectChatstoreError(cleanupExpiredSessions(t.db, { retainSeconds: -1 }), 'VALIDATION', 'retainSeconds');
+  });
+
+  it('gives access and refresh tokens their own lifetimes: refresh works after the access token expired', async () => {
+    const { user } = await newUser(t.db);
+    const near = (actual: Date | null, seconds: number) => {
+      expect(actual).toBeInstanceOf(Date);
+      expect(Math.abs((actual as Date).getTime() - (Date.now() + seconds * 1000))).toBeLessThan(60_000);
+    };
+    // No expiry given: each token type's default lifetime.
+    const accessToken = token();
+    const refreshToken = token();
+    const session = await createSession(t.db, { userId: user.id, accessToken, refreshToken });
+    near(session.expiresAt, defaultTokenLifetimes.ACCESS);
+    near(session.refreshExpiresAt, defaultTokenLifetimes.REFRESH);
+    expect(defaultTokenLifetimes.REFRESH).toBeGreaterThan(defaultTokenLifetimes.ACCESS);
+    await settleSession(t.db, { sessionId: session.id, status: 'AUTHENTICATED' });
+    // Configured lifetimes; no refresh token, no refresh expiry.
+    const custom = await createSession(t.db, {
+      userId: user.id,
+      accessToken: token(),
+      refreshToken: token(),
+      lifetimes: { ACCESS: 300, REFRESH: 30 * 86_400 },
+    });
+    near(custom.expiresAt, 300);
+    near(custom.refreshExpiresAt, 30 * 86_400);
+    const accessOnly = await createSession(t.db, { userId: user.id, accessToken: token(), expiresAt: inAnHour() });
+    expect(accessOnly.refreshExpiresAt).toBeNull();
+
+    // The access token expires; the refresh token still works, and refreshing gives a new pair.
+    await t.conn.client.query(`update sessions set expires_at = now() - interval '1 minute' where id = $1`, [
+      session.id,
+    ]);
+    expect(await findActiveSession(t.db, { token: accessToken })).toBeUndefined();
+    expect((await findActiveSession(t.db, { token: refreshToken, type: 'REFRESH' }))?.id).toBe(session.id);
+    // Not cleaned up while its refresh token lives.
+    await cleanupExpiredSessions(t.db);
+    expect((await getSessionOrThrow(t.db, session.id)).status).toBe('AUTHENTICATED');
+    const next = { accessToken: token(), newRefreshToken: token() };
+    const refreshed = await refreshSession(t.db, { refreshToken, ...next, lifetimes: { ACCESS: 600 } });
+    near(refreshed.expiresAt, 600);
+    near(refreshed.refreshExpiresAt, defaultTokenLifetimes.REFRESH);
+    expect((await findActiveSession(t.db, { token: next.accessToken }))?.id).toBe(session.id);
+
+    // Once the refresh token has expired too, refreshing is refused and the session is cleaned up.
+    await t.conn.client.query(
+      `update sessions set expires_at = now() - interval '2 minutes', refresh_expires_at = now() - interval '1 minute' where id = $1`,
+      [session.id],
+    );
+    expect(await findActiveSession(t.db, { token: next.newRefreshToken, type: 'REFRESH' })).toBeUndefined();
+    const expired = await expectChatstoreError(
+      refreshSession(t.db, { refreshToken: next.newRefreshToken, accessToken: token(), newRefreshToken: token() }),
+      'PERMISSION_DENIED',
+      'refreshToken',
+    );
+    expect(expired.message).toContain('refresh token');
+    expect(await cleanupExpiredSessions(t.db)).toBeGreaterThanOrEqual(1);
+    await expectChatstoreError(getSessionOrThrow(t.db, session.id), 'NOT_FOUND', 'sessionId');
+
+    // A session written before send-retry (no refresh expiry) keeps the old rule: both tokens end at expires_at.
+    const legacy = await newUser(t.db);
+    await t.conn.client.query(
+      `update sessions set refresh_expires_at = null, expires_at = now() - interval '1 minute' where id = $1`,
+      [legacy.session.id],
+    );
+    await expectChatstoreError(
+      refreshSession(t.db, { refreshToken: legacy.refreshToken, accessToken: token(), newRefreshToken: token() }),
+      'PERMISSION_DENIED',
+      'refreshToken',
+    );
+  });
+
+  it('refuses inconsistent token lifetimes, writing nothing', async () => {
+    const { user, refreshToken } = await newUser(t.db);
+    const before = await rowCounts(t.conn);
+    const soon = new Date(Date.now() + 60_000);
+    await expectChatstoreError(
+      createSession(t.db, {
+        userId: user.id,
+        accessToken: token(),
+        refreshToken: token(),
+        expiresAt: inAnHour(),
+        refreshExpiresAt: soon,
+      }),
+      'VALIDATION',
+      'refreshExpiresAt',
+    );
+    await expectChatstoreError(
+      createSession(t.db, { userId: user.id, accessToken: token(), refreshExpiresAt: inAnHour() }),
+      'VALIDATION',
+      'refreshExpiresAt',
+    );
+    await expectChatstoreError(
+      createSession(t.db, { userId: user.id, accessToken: token(), lifetimes: { ACCESS: 0 } }),
+      'VALIDATION',
+      'lifetimes.ACCESS',
+    );
+    await expectChatstoreError(
+      createSession(t.db, { userId: user.id, accessToken: token(), lifetimes: { ACCESS: 8 * 86_400 } }),
+      'VALIDATION',
+      'lifetimes.REFRESH',
+    );
+    await expectChatstoreError(
+      refreshSession(t.db, {
+        refreshToken,
+        accessToken: token(),
+        newRefreshToken: token(),
+        refreshExpiresAt: new Date(Date.now() - 1000),
+      }),
+      'VALIDATION',
+      'refreshExpiresAt',
+    );
+    expect(await rowCounts(t.conn)).toEqual(before);
+    // The schema's own rule: a refresh expiry needs a refresh token.
+    const accessOnly = await createSession(t.db, { userId: user.id, accessToken: token() });
+    await expect(
+      t.conn.client.query(`update sessions set refresh_expires_at = now() + interval '1 day' where id = $1`, [
+        accessOnly.id,
+      ]),
+    ).rejects.toThrow(/sessions_refresh_expires_at_check/);
   });
 });
