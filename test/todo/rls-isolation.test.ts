@@ -120,18 +120,23 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
       'NOT_FOUND',
       'conversationId',
     );
-    for (const userId of [a.id, b.id]) {
-      await expectChatstoreError(
-        as(a.id, (tx) => appendMessage(tx, { conversationId: bConversation.id, userId, role: 'user', content: 'hi' })),
-        'NOT_FOUND',
-        'conversationId',
-      );
-    }
+    // B's conversation is invisible to A, and so is B: no conversation, no such user.
+    await expectChatstoreError(
+      as(a.id, (tx) => appendMessage(tx, { conversationId: bConversation.id, userId: a.id, role: 'user', content: 'hi' })),
+      'NOT_FOUND',
+      'conversationId',
+    );
+    await expectChatstoreError(
+      as(a.id, (tx) => appendMessage(tx, { conversationId: bConversation.id, userId: b.id, role: 'user', content: 'hi' })),
+      'FOREIGN_KEY',
+      'userId',
+    );
   });
 
   it('refuses every raw write of A into B’s data and changes none of B’s rows', async () => {
     const before = await rowCounts(t.conn);
-    const bExportBefore = await exportConversation(t.db, { conversationId: bConversation.id, userId: b.id });
+    const bRef = { conversationId: bConversation.id, userId: b.id };
+    const { exportedAt: _, ...bExportBefore } = await exportConversation(t.db, bRef);
     const denied = [
       // A's message into B's conversation: the parent is not A's.
       sql`insert into messages (conversation_id, user_id, role, content)
@@ -169,7 +174,8 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
     ];
     for (const query of touched) expect(await raw(a.id, query)).toEqual([]);
     expect(await rowCounts(t.conn)).toEqual(before);
-    expect(await exportConversation(t.db, { conversationId: bConversation.id, userId: b.id })).toEqual(bExportBefore);
+    const { exportedAt: __, ...bExportAfter } = await exportConversation(t.db, bRef);
+    expect(bExportAfter).toEqual(bExportBefore);
     expect((await getUser(t.db, b.id))?.email).toBe(b.email);
   });
 
@@ -229,10 +235,12 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
     await expectChatstoreError(
       asUser(t.db, a.id, async () => 1),
       'RLS_BYPASSED',
+      'role',
     );
     await expectChatstoreError(
       asUser(t.db, a.id, async () => 1, { role: 'postgres' }),
       'RLS_BYPASSED',
+      'role',
     );
     const bypass = `${app.name}_bypass`;
     await t.conn.client.query(`create role ${bypass} nologin bypassrls`);
@@ -240,6 +248,7 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
       await expectChatstoreError(
         asUser(t.db, a.id, async () => 1, { role: bypass }),
         'RLS_BYPASSED',
+      'role',
       );
     } finally {
       await t.conn.client.query(`drop role ${bypass}`);
