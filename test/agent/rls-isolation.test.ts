@@ -212,7 +212,7 @@ describe.each(vectorBackends)('agent: row-level security isolates users on $name
           values (${a.agentId}, array[${a.memoryId}]::uuid[], ${b.memoryId})`,
       sql`insert into agent_states (agent_id, local_state) values (${b.agentId}, '{}')`,
       sql`insert into state_checkpoints (agent_id, state_id) values (${a.agentId}, ${b.stateId})`,
-      sql`insert into state_transitions (agent_id, to_state_id) values (${a.agentId}, ${b.stateId})`,
+      sql`insert into state_transitions (agent_id, from_state_id, to_state_id) values (${a.agentId}, ${b.stateId}, ${a.stateId})`,
     ];
     for (const query of denied) await expectChatstoreError(raw(a, query), 'PERMISSION_DENIED');
     // Writes aimed at B's rows find none.

@@ -22,7 +22,7 @@ import {
   stateTransitions,
   users,
 } from '../../schema/agent';
-import { parseInput } from '../shared';
+import { parseInput, refuseRlsBypass } from '../shared';
 import { type AgentDb, type AgentSchema, type AgentTx, Id, mapped } from './internal';
 import { checkpointData, stateHash } from './state';
 
@@ -66,6 +66,7 @@ export async function asAgentUser<T>(
   return mapped('users', () =>
     db.transaction(async (tx) => {
       if (role !== undefined) await tx.execute(sql`set local role ${sql.identifier(role)}`);
+      await refuseRlsBypass(tx);
       await tx.execute(
         sql`select set_config('chatstore.user_id', ${userId ?? ''}, true), set_config('chatstore.agent_id', ${agentId ?? ''}, true)`,
       );
