@@ -22,7 +22,7 @@ export async function refuseRlsBypass(tx: { execute(query: SQL): PromiseLike<unk
     throw new ChatstoreError(
       'RLS_BYPASSED',
       `Refusing to act for a user as role "${row?.role ?? '?'}": it ${why}, so row-level security would not apply ` +
-        'and every user\'s rows would be visible. Connect as (or pass `role:` naming) a non-owner role without ' +
+        "and every user's rows would be visible. Connect as (or pass `role:` naming) a non-owner role without " +
         'SUPERUSER or BYPASSRLS (docs/decisions/019-rls-isolates-users.md).',
       { field: 'role', entity: 'users' },
     );

@@ -78,8 +78,17 @@ describe.each(vectorBackends)('agent: row-level security isolates users on $name
         senderUserId: userId,
         content: { type: 'text', text: `${name} likes tea` },
       });
-      await appendMessage(t.db, { ...ref, role: 'assistant', senderAgentId: agentId, content: { type: 'text', text: 'ok' } });
-      await editMessage(t.db, { messageId: message.id, content: { type: 'text', text: `${name} likes coffee` }, changedBy: userId });
+      await appendMessage(t.db, {
+        ...ref,
+        role: 'assistant',
+        senderAgentId: agentId,
+        content: { type: 'text', text: 'ok' },
+      });
+      await editMessage(t.db, {
+        messageId: message.id,
+        content: { type: 'text', text: `${name} likes coffee` },
+        changedBy: userId,
+      });
       const memory = await storeMemory(t.db, {
         agentId,
         memoryType: 'semantic',
@@ -114,8 +123,11 @@ describe.each(vectorBackends)('agent: row-level security isolates users on $name
       const ids = [userId, agentId, session.id, session.conversationId, message.id, memory.id, legacy?.id ?? ''];
       for (const table of tables) {
         if (table === 'users' || table === 'chat_message_id_map') continue;
-        const rows = await t.conn.client.query<{ id: string }>(`select id::text from ${table} t
-          where to_jsonb(t)::text like '%' || $1 || '%' or to_jsonb(t)::text like '%' || $2 || '%'`, [userId, agentId]);
+        const rows = await t.conn.client.query<{ id: string }>(
+          `select id::text from ${table} t
+          where to_jsonb(t)::text like '%' || $1 || '%' or to_jsonb(t)::text like '%' || $2 || '%'`,
+          [userId, agentId],
+        );
         ids.push(...rows.map((r) => r.id));
       }
       return {
@@ -170,7 +182,9 @@ describe.each(vectorBackends)('agent: row-level security isolates users on $name
     const bRef = { conversationId: b.conversationId, sessionId: b.sessionId };
     for (const senderUserId of [a.userId, b.userId, undefined]) {
       await expectChatstoreError(
-        as(a, (tx) => appendMessage(tx, { ...bRef, role: 'user', senderUserId, content: { type: 'text', text: 'forged' } })),
+        as(a, (tx) =>
+          appendMessage(tx, { ...bRef, role: 'user', senderUserId, content: { type: 'text', text: 'forged' } }),
+        ),
         'PERMISSION_DENIED',
       );
     }
@@ -222,17 +236,27 @@ describe.each(vectorBackends)('agent: row-level security isolates users on $name
       expect(await raw(a, sql.raw(`delete from ${table} t where ${where} returning 1`)), table).toEqual([]);
     }
     expect(await raw(a, sql`update users set name = 'x' where id = ${b.userId} returning id`)).toEqual([]);
-    expect(await raw(a, sql`update chat_messages_v2 set metadata = '{}' where session_id = ${b.sessionId} returning id`)).toEqual(
-      [],
-    );
+    expect(
+      await raw(a, sql`update chat_messages_v2 set metadata = '{}' where session_id = ${b.sessionId} returning id`),
+    ).toEqual([]);
     expect(await allCounts()).toEqual(before);
   });
 
   it('lets A write A’s own data', async () => {
     const own = await as(a, async (tx) => {
       const ref = { conversationId: a.conversationId, sessionId: a.sessionId };
-      const m = await appendMessage(tx, { ...ref, role: 'user', senderUserId: a.userId, content: { type: 'text', text: 'mine' } });
-      await appendMessage(tx, { ...ref, role: 'assistant', senderAgentId: a.agentId, content: { type: 'text', text: 're' } });
+      const m = await appendMessage(tx, {
+        ...ref,
+        role: 'user',
+        senderUserId: a.userId,
+        content: { type: 'text', text: 'mine' },
+      });
+      await appendMessage(tx, {
+        ...ref,
+        role: 'assistant',
+        senderAgentId: a.agentId,
+        content: { type: 'text', text: 're' },
+      });
       await editMessage(tx, { messageId: m.id, content: { type: 'text', text: 'mine!' }, changedBy: a.userId });
       await storeMemory(tx, {
         agentId: a.agentId,

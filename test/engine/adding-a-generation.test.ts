@@ -156,7 +156,7 @@ describe('README "Adding a generation", followed literally', () => {
     const asked = sh('npm', ['run', 'db:generate']);
     expect(asked.code).toBe(1);
     expect(asked.out).toContain('npm run db:generate -- --by-hand todo phase5 <step>');
-    expect(journal('todo')).toHaveLength(6);
+    expect(journal('todo')).toHaveLength(7);
     // … so it is written by hand, instead of step 3.
     const byHand = sh('npm', ['run', 'db:generate', '--', '--by-hand', 'todo', 'phase5', 'rename']);
     expect(byHand.code, byHand.out).toBe(0);

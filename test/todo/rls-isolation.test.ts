@@ -23,8 +23,8 @@ import {
   type TodoTx,
   type User,
 } from '../../src/repositories/todo';
-import { pgBackends } from '../support/backends';
 import { type AppRole, createAppRole } from '../support/app-role';
+import { pgBackends } from '../support/backends';
 import { expectChatstoreError, newUser, rowCounts, useTodoDatabase } from './fixtures';
 
 const tables = ['users', 'tasks', 'conversations', 'messages', 'conversation_metadata'] as const;
@@ -51,7 +51,12 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
       [a, aConversation],
       [b, bConversation],
     ] as const) {
-      await appendMessage(t.db, { conversationId: conversation.id, userId: user.id, role: 'user', content: 'buy milk' });
+      await appendMessage(t.db, {
+        conversationId: conversation.id,
+        userId: user.id,
+        role: 'user',
+        content: 'buy milk',
+      });
       await createTask(t.db, { userId: user.id, title: `${user.name} task` });
     }
   });
@@ -93,7 +98,10 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
       expect(new Set(rows.map((r) => r.owner)), table).toEqual(new Set([a.id]));
     }
     // conversation_metadata alone (not through conversations, which is filtered too).
-    const metadata = await raw<{ conversation_id: string }>(a.id, sql`select conversation_id from conversation_metadata`);
+    const metadata = await raw<{ conversation_id: string }>(
+      a.id,
+      sql`select conversation_id from conversation_metadata`,
+    );
     expect(metadata.map((m) => m.conversation_id)).toEqual([aConversation.id]);
   });
 
@@ -122,12 +130,16 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
     );
     // B's conversation is invisible to A, and so is B: no conversation, no such user.
     await expectChatstoreError(
-      as(a.id, (tx) => appendMessage(tx, { conversationId: bConversation.id, userId: a.id, role: 'user', content: 'hi' })),
+      as(a.id, (tx) =>
+        appendMessage(tx, { conversationId: bConversation.id, userId: a.id, role: 'user', content: 'hi' }),
+      ),
       'NOT_FOUND',
       'conversationId',
     );
     await expectChatstoreError(
-      as(a.id, (tx) => appendMessage(tx, { conversationId: bConversation.id, userId: b.id, role: 'user', content: 'hi' })),
+      as(a.id, (tx) =>
+        appendMessage(tx, { conversationId: bConversation.id, userId: b.id, role: 'user', content: 'hi' }),
+      ),
       'FOREIGN_KEY',
       'userId',
     );
@@ -248,7 +260,7 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
       await expectChatstoreError(
         asUser(t.db, a.id, async () => 1, { role: bypass }),
         'RLS_BYPASSED',
-      'role',
+        'role',
       );
     } finally {
       await t.conn.client.query(`drop role ${bypass}`);

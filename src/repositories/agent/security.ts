@@ -33,8 +33,9 @@ export type ActAs = z.input<typeof ActAs>;
 
 export const ActAsOptions = z.object({
   /**
-   * A role to `SET LOCAL ROLE` to for the transaction. Owners and superusers bypass row-level
-   * security, so an app connecting as the owner names a non-owner role here.
+   * A role to `SET LOCAL ROLE` to for the transaction. Superusers and BYPASSRLS roles are not
+   * bound by row-level security, so acting as one is refused (`RLS_BYPASSED`); an app that
+   * connects as its non-owner application role needs no option (decision 019).
    */
   role: z
     .string()

@@ -1,5 +1,5 @@
 /**
- * Row-level security (migration `0002_phase3__rls`): the policies compare each row's
+ * Row-level security (migrations `0002_phase3__rls`, `0004_isolation__rls`): the policies compare each row's
  * `user_id` with the session setting `chatstore.user_id`. `asUser` sets it for one
  * transaction, so everything inside sees and writes only that user's rows.
  */
@@ -12,9 +12,9 @@ import { UserId } from './users';
 
 export const AsUserOptions = z.object({
   /**
-   * A role to `SET LOCAL ROLE` to for the transaction. Table owners and superusers bypass
-   * row-level security, so an app that connects as the owner must name a non-owner role here;
-   * an app that already connects as a non-owner role needs no option.
+   * A role to `SET LOCAL ROLE` to for the transaction. Superusers and BYPASSRLS roles are not
+   * bound by row-level security, so acting as one is refused (`RLS_BYPASSED`); an app that
+   * connects as its non-owner application role needs no option (decision 019).
    */
   role: z
     .string()
