@@ -67,7 +67,7 @@ set -e
 npx chatstore migrate todo >/dev/null
 npx chatstore status todo --json | node -e '
   const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  if (!(s.command === "status" && s.ok && s.error === null && s.generation === "archive-search")) process.exit(1);' ||
+  if (!(s.command === "status" && s.ok && s.error === null && s.generation === "isolation")) process.exit(1);' ||
   fail "status after migrate"
 set +e
 npx chatstore check --json >"$work/check.json"; code=$?

@@ -43,6 +43,11 @@ export const errorCodes = [
   /** Encrypted data whose key is missing from the keyring, or wrong (authentication failed). */
   'DECRYPTION_FAILED',
   'PERMISSION_DENIED',
+  /**
+   * `asUser` / `asAgentUser` would act as a role that row-level security does not bind
+   * (a superuser or a role with BYPASSRLS): every user's rows would be visible and writable.
+   */
+  'RLS_BYPASSED',
   'DATABASE_ERROR',
   // the CLI
   /** A command line chatstore cannot run as given (unknown verb or flag, extra arguments); exit code 2. */

@@ -21,11 +21,11 @@ describe('chatstore CLI', () => {
   it('lists targets as a table and as JSON', async () => {
     const table = await run('targets');
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/todo\s+postgresql\s+004\s+phase2 → phase3 → archive-search/);
+    expect(table.out).toMatch(/todo\s+postgresql\s+004\s+phase2 → phase3 → archive-search → isolation/);
     const json = await run('targets', '--json');
     expect(JSON.parse(json.out)).toMatchObject({ command: 'targets', ok: true, error: null });
     expect(JSON.parse(json.out).targets).toContainEqual(
-      expect.objectContaining({ name: 'todo', generations: ['phase2', 'phase3', 'archive-search'] }),
+      expect.objectContaining({ name: 'todo', generations: ['phase2', 'phase3', 'archive-search', 'isolation'] }),
     );
   });
 
@@ -140,19 +140,20 @@ describe('chatstore CLI', () => {
     const migrated = await run('migrate', 'todo', '--db', location, '--json');
     expect(migrated.code).toBe(0);
     const result = JSON.parse(migrated.out);
-    expect(result).toMatchObject({ command: 'migrate', ok: true, error: null, from: 'phase2', to: 'archive-search' });
+    expect(result).toMatchObject({ command: 'migrate', ok: true, error: null, from: 'phase2', to: 'isolation' });
     expect(result.results.map((r: { tag: string; status: string }) => `${r.tag}:${r.status}`)).toEqual([
       '0001_phase3:applied',
       '0002_phase3__rls:applied',
       '0003_archive-search:applied',
+      '0004_isolation__rls:applied',
     ]);
 
     const status = await run('status', 'todo', '--db', location);
     expect(status.code).toBe(0);
-    expect(status.out).toContain('generation: archive-search (latest archive-search)');
+    expect(status.out).toContain('generation: isolation (latest isolation)');
     expect(status.out).toContain('pending:    -');
     const statusJson = JSON.parse((await run('status', 'todo', '--db', location, '--json')).out);
-    expect(statusJson).toMatchObject({ command: 'status', ok: true, error: null, generation: 'archive-search' });
+    expect(statusJson).toMatchObject({ command: 'status', ok: true, error: null, generation: 'isolation' });
     for (const row of statusJson.applied) expect(row.appliedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
 
     const conn = await connectRaw(location);
@@ -163,7 +164,7 @@ describe('chatstore CLI', () => {
     expect(down.err).toContain('would delete data: 1 row(s) in conversations');
     const forced = await run('migrate', 'todo', '--db', location, '--to', 'phase2', '--allow-data-loss');
     expect(forced.code).toBe(0);
-    // The refusal came at phase3's step; archive-search's (nothing at risk) had already gone down.
+    // The refusal came at phase3's step; isolation's and archive-search's (nothing at risk) had already gone down.
     expect(forced.out).toContain('todo: phase3 → phase2');
   });
 });

@@ -70,7 +70,7 @@ describe('README "Adding a generation", followed literally', () => {
     const location = `pglite:${path.join(copy, 'db')}`;
     // A database in the field, at the latest generation with a message, made by the released package.
     const before = await connectRaw(location);
-    expect((await migrate(before.client, loadMigrations(targets.todo))).to).toBe('archive-search');
+    expect((await migrate(before.client, loadMigrations(targets.todo))).to).toBe('isolation');
     await before.client.query(`insert into users (id, email) values ('u1', 'u1@example.com')`);
     await before.client.query(
       `insert into conversations (id, user_id) values ('00000000-0000-0000-0000-000000000001', 'u1')`,
@@ -100,15 +100,15 @@ describe('README "Adding a generation", followed literally', () => {
     );
     edit(
       'src/targets/todo/target.ts',
-      "generation('todo', 'archive-search', todoArchiveSearch),\n",
-      "generation('todo', 'archive-search', todoArchiveSearch),\n    generation('todo', 'phase4', todoPhase4),\n",
+      "generation('todo', 'isolation', todoArchiveSearch, 'archive-search'),\n",
+      "generation('todo', 'isolation', todoArchiveSearch, 'archive-search'),\n    generation('todo', 'phase4', todoPhase4),\n",
     );
     edit('src/schema/todo/index.ts', "'./archive-search'", "'./phase4'");
     // 3. npm run db:generate
     const generated = sh('npm', ['run', 'db:generate']);
     expect(generated.out).toContain('todo: generating phase4');
     expect(generated.code).toBe(0);
-    expect(readFileSync(path.join(copy, 'drizzle/todo/0004_phase4.sql'), 'utf8')).toBe(
+    expect(readFileSync(path.join(copy, 'drizzle/todo/0005_phase4.sql'), 'utf8')).toBe(
       'ALTER TABLE "messages" ADD COLUMN "token_count" integer;',
     );
     // 4. A custom migration for the data, a down migration, then db:generate records them.
@@ -122,11 +122,12 @@ describe('README "Adding a generation", followed literally', () => {
       '0001_phase3',
       '0002_phase3__rls',
       '0003_archive-search',
-      '0004_phase4',
-      '0005_phase4__backfill',
+      '0004_isolation__rls',
+      '0005_phase4',
+      '0006_phase4__backfill',
     ]);
     writeFileSync(
-      path.join(copy, 'drizzle/todo/0005_phase4__backfill.sql'),
+      path.join(copy, 'drizzle/todo/0006_phase4__backfill.sql'),
       `-- Words per existing message, until the application records real token counts.\nUPDATE "messages" SET "token_count" = array_length(regexp_split_to_array(trim("content"), '\\s+'), 1) WHERE "token_count" IS NULL;\n`,
     );
     writeFileSync(
@@ -135,7 +136,7 @@ describe('README "Adding a generation", followed literally', () => {
     );
     const recorded = sh('npm', ['run', 'db:generate']);
     expect(recorded.code, recorded.out).toBe(0);
-    expect(recorded.out).toContain('todo: recorded 0005_phase4__backfill.sql');
+    expect(recorded.out).toContain('todo: recorded 0006_phase4__backfill.sql');
     expect(recorded.out).toContain('todo: recorded down/phase4.sql');
 
     // phase5 renames a column: drizzle-kit could only ask, and there is no terminal.
@@ -155,23 +156,23 @@ describe('README "Adding a generation", followed literally', () => {
     const asked = sh('npm', ['run', 'db:generate']);
     expect(asked.code).toBe(1);
     expect(asked.out).toContain('npm run db:generate -- --by-hand todo phase5 <step>');
-    expect(journal('todo')).toHaveLength(6);
+    expect(journal('todo')).toHaveLength(7);
     // … so it is written by hand, instead of step 3.
     const byHand = sh('npm', ['run', 'db:generate', '--', '--by-hand', 'todo', 'phase5', 'rename']);
     expect(byHand.code, byHand.out).toBe(0);
-    expect(byHand.out).toContain('todo: write drizzle/todo/0006_phase5__rename.sql (from phase4 to phase5)');
+    expect(byHand.out).toContain('todo: write drizzle/todo/0007_phase5__rename.sql (from phase4 to phase5)');
     writeFileSync(
-      path.join(copy, 'drizzle/todo/0006_phase5__rename.sql'),
+      path.join(copy, 'drizzle/todo/0007_phase5__rename.sql'),
       '-- chatstore-lint allow rename: the repositories read it through the schema, which names the new column\nALTER TABLE "messages" RENAME COLUMN "tool_used" TO "tool_name";\n',
     );
-    expect(sh('npm', ['run', 'db:generate']).out).toContain('todo: recorded 0006_phase5__rename.sql');
+    expect(sh('npm', ['run', 'db:generate']).out).toContain('todo: recorded 0007_phase5__rename.sql');
 
     // 5. chatstore check, then the database in the field: migrate, status.
     const check = chatstore('check');
     expect(check.code, check.out).toBe(0);
     const migrated = chatstore('migrate', 'todo', '--db', location);
     expect(migrated.code, migrated.out).toBe(0);
-    expect(migrated.out).toContain('todo: archive-search → phase5');
+    expect(migrated.out).toContain('todo: isolation → phase5');
     const status = chatstore('status', 'todo', '--db', location);
     expect(status.code, status.out).toBe(0);
     expect(status.out).toContain('generation: phase5 (latest phase5)');
@@ -197,17 +198,17 @@ describe('README "Adding a generation", followed literally', () => {
     expect(checksums(after)).toMatchObject(checksums(released));
     expect(
       journal('todo')
-        .slice(0, 4)
+        .slice(0, 5)
         .map((e) => e.tag),
-    ).toEqual(['0000_phase2', '0001_phase3', '0002_phase3__rls', '0003_archive-search']);
+    ).toEqual(['0000_phase2', '0001_phase3', '0002_phase3__rls', '0003_archive-search', '0004_isolation__rls']);
     expect([...after.keys()].filter((f) => !released.has(f)).sort()).toEqual([
-      'drizzle/todo/0004_phase4.sql',
-      'drizzle/todo/0005_phase4__backfill.sql',
-      'drizzle/todo/0006_phase5__rename.sql',
+      'drizzle/todo/0005_phase4.sql',
+      'drizzle/todo/0006_phase4__backfill.sql',
+      'drizzle/todo/0007_phase5__rename.sql',
       'drizzle/todo/down/phase4.sql',
-      'drizzle/todo/meta/0004_snapshot.json',
       'drizzle/todo/meta/0005_snapshot.json',
       'drizzle/todo/meta/0006_snapshot.json',
+      'drizzle/todo/meta/0007_snapshot.json',
     ]);
   }, 1_200_000);
 });

@@ -43,7 +43,7 @@ describe('chatstore check', () => {
     };
     const problems = await checkTarget(edited);
     expect(problems.map((p) => p.message).join('\n')).toMatch(
-      /archive-search\.ts differs from the snapshot of 0003_archive-search[\s\S]*CREATE TABLE "ratings"/,
+      /archive-search\.ts differs from the snapshot of 0004_isolation__rls[\s\S]*CREATE TABLE "ratings"/,
     );
   });
 

@@ -6,7 +6,7 @@
 import { arrayOverlaps, eq, inArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { PgDb } from '../../connect';
-import { parseInput } from '../../kit';
+import { parseInput, refuseRlsBypass } from '../../kit';
 import {
   agentMemories,
   agentStates,
@@ -33,8 +33,9 @@ export type ActAs = z.input<typeof ActAs>;
 
 export const ActAsOptions = z.object({
   /**
-   * A role to `SET LOCAL ROLE` to for the transaction. Owners and superusers bypass row-level
-   * security, so an app connecting as the owner names a non-owner role here.
+   * A role to `SET LOCAL ROLE` to for the transaction. Superusers and BYPASSRLS roles are not
+   * bound by row-level security, so acting as one is refused (`RLS_BYPASSED`); an app that
+   * connects as its non-owner application role needs no option (decision 019).
    */
   role: z
     .string()
@@ -66,6 +67,7 @@ export async function asAgentUser<T>(
   return mapped('users', () =>
     db.transaction(async (tx) => {
       if (role !== undefined) await tx.execute(sql`set local role ${sql.identifier(role)}`);
+      await refuseRlsBypass(tx);
       await tx.execute(
         sql`select set_config('chatstore.user_id', ${userId ?? ''}, true), set_config('chatstore.agent_id', ${agentId ?? ''}, true)`,
       );

@@ -14,6 +14,8 @@ export const agent = {
     generation('agent', 'v2', agentV2),
     // No table changes: the seed's updated_at triggers, a custom migration.
     generation('agent', 'v2-triggers', agentV2, 'v2'),
+    // No table changes: row-level security that isolates users (decision 019), a custom migration.
+    generation('agent', 'v2-isolation', agentV2, 'v2'),
   ],
   migrationsDir: 'drizzle/agent',
   extensions: ['vector'],

@@ -1,20 +1,20 @@
 /**
- * Row-level security (migration `0002_phase3__rls`): the policies compare each row's
+ * Row-level security (migrations `0002_phase3__rls`, `0004_isolation__rls`): the policies compare each row's
  * `user_id` with the session setting `chatstore.user_id`. `asUser` sets it for one
  * transaction, so everything inside sees and writes only that user's rows.
  */
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { PgDb } from '../../connect';
-import { parseInput } from '../../kit';
+import { parseInput, refuseRlsBypass } from '../../kit';
 import { mapped, type TodoSchema, type TodoTx } from './internal';
 import { UserId } from './users';
 
 export const AsUserOptions = z.object({
   /**
-   * A role to `SET LOCAL ROLE` to for the transaction. Table owners and superusers bypass
-   * row-level security, so an app that connects as the owner must name a non-owner role here;
-   * an app that already connects as a non-owner role needs no option.
+   * A role to `SET LOCAL ROLE` to for the transaction. Superusers and BYPASSRLS roles are not
+   * bound by row-level security, so acting as one is refused (`RLS_BYPASSED`); an app that
+   * connects as its non-owner application role needs no option (decision 019).
    */
   role: z
     .string()
@@ -43,6 +43,7 @@ export async function asUser<T, S extends Record<string, unknown> = TodoSchema>(
   return mapped('users', () =>
     db.transaction(async (tx) => {
       if (role !== undefined) await tx.execute(sql`set local role ${sql.identifier(role)}`);
+      await refuseRlsBypass(tx);
       await tx.execute(sql`select set_config('chatstore.user_id', ${id}, true)`);
       return fn(tx);
     }),

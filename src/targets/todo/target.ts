@@ -14,6 +14,8 @@ export const todo = {
     generation('todo', 'phase2', todoPhase2),
     generation('todo', 'phase3', todoPhase3),
     generation('todo', 'archive-search', todoArchiveSearch),
+    // No table changes: row-level security that isolates users (decision 019), a custom migration.
+    generation('todo', 'isolation', todoArchiveSearch, 'archive-search'),
   ],
   migrationsDir: 'drizzle/todo',
 } as const satisfies Target;

@@ -45,8 +45,15 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
         '0003_v2__rls',
         '0004_v2__backfill_map',
         '0005_v2-triggers__updated_at',
+        '0006_v2-isolation__rls',
       ]);
       expect(await conn.client.query('select content from chat_messages')).toEqual([{ content: 'hello' }]);
+      // The legacy table of an adopted database is bound by row-level security too (decision 019).
+      expect(
+        await conn.client.query(
+          `select relrowsecurity as r, relforcerowsecurity as f from pg_class where relname = 'chat_messages'`,
+        ),
+      ).toEqual([{ r: true, f: true }]);
       expect(await conn.client.query(`select extname from pg_extension where extname = 'vector'`)).toEqual([
         { extname: 'vector' },
       ]);
@@ -123,6 +130,7 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
         '0003_v2__rls:applied',
         '0004_v2__backfill_map:applied',
         '0005_v2-triggers__updated_at:applied',
+        '0006_v2-isolation__rls:applied',
       ]);
       expect((await readStatus(conn.client, set)).pending).toEqual([]);
     } finally {
@@ -211,7 +219,7 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
 
       const up = await migrate(conn.client, set);
       expect(up.ok, up.error?.message).toBe(true);
-      expect((await readStatus(conn.client, set)).generation).toBe('v2-triggers');
+      expect((await readStatus(conn.client, set)).generation).toBe('v2-isolation');
     } finally {
       await conn.close();
     }
@@ -259,6 +267,39 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
       await conn.client.query(`update chat_messages_v2 set metadata = '{}' where id = $1`, [message?.id]);
       expect(await stamp('chat_messages_v2', 'updated_at', message?.id)).toBe(old);
       expect(await conn.client.query(`select proname from pg_proc where proname like 'chatstore_touch_%'`)).toEqual([]);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('goes down from v2-isolation to v2-triggers (policies as 0003_v2__rls left them) and back up', async () => {
+    const conn = await connectRaw(await backend.create(), backend.connectOptions);
+    const security = () =>
+      conn.client.query<{ relname: string; r: boolean; f: boolean }>(
+        `select relname, relrowsecurity as r, relforcerowsecurity as f from pg_class
+         where relname in ('users', 'chat_messages', 'chat_messages_v2') order by relname`,
+      );
+    const policies = async () =>
+      (await conn.client.query<{ n: number }>(`select count(*)::int as n from pg_policies`))[0]?.n;
+    try {
+      expect((await migrate(conn.client, set, { to: 'v2-triggers' })).ok).toBe(true);
+      const before = await policies();
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+      expect(await security()).toEqual([
+        { relname: 'chat_messages', r: true, f: true },
+        { relname: 'chat_messages_v2', r: true, f: true },
+        { relname: 'users', r: true, f: true },
+      ]);
+      const down = await migrate(conn.client, set, { to: 'v2-triggers' });
+      expect(down.ok, down.error?.message).toBe(true);
+      expect(await security()).toEqual([
+        { relname: 'chat_messages', r: false, f: false },
+        { relname: 'chat_messages_v2', r: true, f: false },
+        { relname: 'users', r: false, f: false },
+      ]);
+      expect(await policies()).toBe(before);
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+      expect((await readStatus(conn.client, set)).generation).toBe('v2-isolation');
     } finally {
       await conn.close();
     }

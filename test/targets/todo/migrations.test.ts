@@ -38,14 +38,14 @@ describe.each(pgBackends)('todo migrations on $name', (backend) => {
 
       const up = await migrate(conn.client, set);
       expect(up.ok).toBe(true);
-      expect(up.to).toBe('archive-search');
+      expect(up.to).toBe('isolation');
       expect(await conn.client.query('select title from tasks')).toEqual([{ title: 'buy milk' }]);
     } finally {
       await conn.close();
     }
   });
 
-  it("adopts a phase3 database built from the seed's SQL; migrate then adds row-level security and archive-search", async () => {
+  it("adopts a phase3 database built from the seed's SQL; migrate then adds row-level security, archive-search and isolation", async () => {
     const conn = await legacyDatabase('todo/phase2.sql', 'todo/phase3.sql');
     try {
       const adopted = await adopt(conn.client, set);
@@ -55,9 +55,10 @@ describe.each(pgBackends)('todo migrations on $name', (backend) => {
       expect(up.results.map((r) => `${r.tag}:${r.status}`)).toEqual([
         '0002_phase3__rls:applied',
         '0003_archive-search:applied',
+        '0004_isolation__rls:applied',
       ]);
       const status = await readStatus(conn.client, set);
-      expect(status.generation).toBe('archive-search');
+      expect(status.generation).toBe('isolation');
       expect(status.pending).toEqual([]);
     } finally {
       await conn.close();
@@ -105,9 +106,15 @@ describe.each(pgBackends)('todo migrations on $name', (backend) => {
 
       const up = await migrate(conn.client, set);
       expect(up.ok).toBe(true);
-      expect((await readStatus(conn.client, set)).generation).toBe('archive-search');
-      expect(await conn.client.query(`select relrowsecurity as r from pg_class where relname = 'tasks'`)).toEqual([
-        { r: true },
+      expect((await readStatus(conn.client, set)).generation).toBe('isolation');
+      expect(
+        await conn.client.query(
+          `select relname, relrowsecurity as r, relforcerowsecurity as f from pg_class
+           where relname in ('tasks', 'users') order by relname`,
+        ),
+      ).toEqual([
+        { relname: 'tasks', r: true, f: true },
+        { relname: 'users', r: true, f: true },
       ]);
     } finally {
       await conn.close();
@@ -141,6 +148,39 @@ describe.each(pgBackends)('todo migrations on $name', (backend) => {
       expect(await conn.client.query('select count(*)::int as n from conversations')).toEqual([{ n: 1 }]);
       expect((await migrate(conn.client, set)).ok).toBe(true);
       expect(await indexes()).toHaveLength(2);
+    } finally {
+      await conn.close();
+    }
+  });
+
+  it('goes down from isolation to archive-search (policies as 0002_phase3__rls left them) and back up', async () => {
+    const conn = await connectRaw(await backend.create());
+    const security = () =>
+      conn.client.query<{ relname: string; r: boolean; f: boolean }>(
+        `select relname, relrowsecurity as r, relforcerowsecurity as f from pg_class
+         where relname in ('users', 'messages') order by relname`,
+      );
+    const policies = () =>
+      conn.client.query<{ policyname: string; qual: string }>(
+        `select policyname, qual from pg_policies order by policyname`,
+      );
+    try {
+      expect((await migrate(conn.client, set, { to: 'archive-search' })).ok).toBe(true);
+      const before = await policies();
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+      expect(await security()).toEqual([
+        { relname: 'messages', r: true, f: true },
+        { relname: 'users', r: true, f: true },
+      ]);
+      const down = await migrate(conn.client, set, { to: 'archive-search' });
+      expect(down.ok, down.error?.message).toBe(true);
+      expect(await security()).toEqual([
+        { relname: 'messages', r: true, f: false },
+        { relname: 'users', r: false, f: false },
+      ]);
+      expect(await policies()).toEqual(before);
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+      expect((await readStatus(conn.client, set)).generation).toBe('isolation');
     } finally {
       await conn.close();
     }
