@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../../kit';
 import { passwords, users } from '../../schema/tatlock-system';
-import { Username } from '../tatlock/folder';
+import { NewUsername, refuseLookalike, Username } from '../tatlock/folder';
 import type { SystemDb } from './internal';
 import { hashPassword, passwordMatches, wastePasswordCheck } from './passwords';
 
@@ -18,7 +18,7 @@ export type User = typeof users.$inferSelect;
 export const Password = z.string().min(8).max(1024);
 
 export const CreateUserInput = z.object({
-  username: Username,
+  username: NewUsername,
   firstName: z.string().trim().min(1).max(200),
   lastName: z.string().trim().min(1).max(200),
   email: z.email().max(320).nullish(),
@@ -56,7 +56,9 @@ export type SetPasswordInput = z.input<typeof SetPasswordInput>;
 
 /**
  * Creates a user and their password (scrypt, per-user salt) in one transaction. A taken
- * username is a `CONFLICT` on `username`.
+ * username, or one that differs from an existing user's only in case or Unicode form (`Alice`
+ * beside `alice`), is a `CONFLICT` on `username`; a name mixing scripts or not in NFKC form is a
+ * `VALIDATION` error (`NewUsername`).
  *
  * @example
  * const user = await createUser(db, { username: 'alice', firstName: 'Alice', lastName: 'Ng', password: 'correct horse' });
@@ -66,6 +68,14 @@ export async function createUser(db: SystemDb, input: CreateUserInput): Promise<
   const secret = await hashPassword(password);
   return mapped('users', () =>
     db.transaction((tx) => {
+      refuseLookalike(
+        profile.username,
+        tx
+          .select({ username: users.username })
+          .from(users)
+          .all()
+          .map((u) => u.username),
+      );
       const user = tx
         .insert(users)
         .values({ ...profile, email: profile.email ?? null })

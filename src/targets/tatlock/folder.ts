@@ -28,6 +28,84 @@ export const Username = z
     message: 'only letters, digits and _ . @ + - are allowed, and it must not start with a dot',
   });
 
+/**
+ * What two usernames share when one could pass for the other: NFKC-normalised and case-folded
+ * (`Alice`, `alice`, `ALICE` and `ａｌｉｃｅ` all give `alice`; the Kelvin sign `K` gives `k`).
+ * On the case-insensitive file systems of macOS and Windows such names would also share a file.
+ */
+export function usernameKey(username: string): string {
+  return username.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+const scripts = [
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Georgian',
+  'Hebrew',
+  'Arabic',
+  'Devanagari',
+  'Bengali',
+  'Thai',
+  'Hangul',
+  'Han',
+  'Hiragana',
+  'Katakana',
+].map((name) => ({ name, letter: new RegExp(`\\p{Script=${name}}`, 'u') }));
+// Scripts that one language writes together.
+const writtenTogether = [new Set(['Han', 'Hiragana', 'Katakana']), new Set(['Han', 'Hangul'])];
+
+/** The scripts of `username`'s letters, e.g. `['Latin', 'Cyrillic']` for a Cyrillic `а` in `аlice`. */
+function scriptsOf(username: string): string[] {
+  const found = new Set<string>();
+  for (const char of username) {
+    if (!/\p{L}/u.test(char)) continue;
+    found.add(scripts.find((s) => s.letter.test(char))?.name ?? 'other');
+  }
+  return [...found];
+}
+
+/**
+ * A username a new user may take: a valid `Username`, already in NFKC form (no compatibility
+ * look-alikes such as the Kelvin sign or full-width letters), and written in one script (no
+ * `аlice` with a Cyrillic `а`). Lookups of existing users accept any valid `Username`.
+ */
+export const NewUsername = Username.superRefine((name, ctx) => {
+  if (name.normalize('NFKC') !== name) {
+    ctx.addIssue({ code: 'custom', message: `must be in NFKC form (it would read as "${name.normalize('NFKC')}")` });
+  }
+  const used = scriptsOf(name);
+  if (used.length > 1 && !writtenTogether.some((set) => used.every((s) => set.has(s)))) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must not mix scripts (${used.join(' and ')}): it could pass for another name`,
+    });
+  }
+});
+
+/**
+ * Refuses `username` when one of `existing` differs from it only in case or Unicode form: a
+ * `CONFLICT` on `username` naming the other.
+ */
+export function refuseLookalike(username: string, existing: Iterable<string>): void {
+  const key = usernameKey(username);
+  for (const other of existing) {
+    if (other !== username && usernameKey(other) === key) {
+      throw new ChatstoreError(
+        'CONFLICT',
+        `Username ${JSON.stringify(username)} differs from the existing ${JSON.stringify(other)} only in case or Unicode form`,
+        { field: 'username', entity: 'users' },
+      );
+    }
+  }
+}
+
+/** The usernames of the `{username}_longterm.db` files in `dir`; none when `dir` does not exist. */
+export function usernamesIn(dir: string): string[] {
+  return listUserDatabases(dir).flatMap((u) => (u.username === null ? [] : [u.username]));
+}
+
 /** Validates a username; a bad one is a `VALIDATION` error on `username`, and no file is touched. */
 export function parseUsername(username: unknown): string {
   return parseField(Username, username, 'username', 'users');
