@@ -4,9 +4,9 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { conversations, conversationTopics, topics } from '../../schema/tatlock-user';
-import { ConversationId, Moment, type UserDb } from './internal';
+import { ConversationId, Moment, mapped, notFound, type UserDb } from './internal';
 
 export type Topic = typeof topics.$inferSelect;
 export interface ConversationTopic {
@@ -35,7 +35,7 @@ export type LinkTopicInput = z.input<typeof LinkTopicInput>;
  *
  * @example const link = await linkTopic(db, { conversationId, topic: 'travel' });
  */
-export async function linkTopic(db: UserDb, input: LinkTopicInput): Promise<ConversationTopic> {
+export function linkTopic(db: UserDb, input: LinkTopicInput): ConversationTopic {
   const { conversationId, topic, at } = parseInput(LinkTopicInput, input, 'conversation_topics');
   return mapped('conversation_topics', () =>
     db.transaction((tx) => {
@@ -90,7 +90,7 @@ const linkColumns = {
  *
  * @example const topics = await listConversationTopics(db, conversationId);
  */
-export async function listConversationTopics(db: UserDb, conversationId: string): Promise<ConversationTopic[]> {
+export function listConversationTopics(db: UserDb, conversationId: string): ConversationTopic[] {
   const id = parseField(ConversationId, conversationId, 'conversationId', 'conversation_topics');
   return mapped('conversation_topics', () =>
     db
@@ -106,9 +106,9 @@ export async function listConversationTopics(db: UserDb, conversationId: string)
 /**
  * The conversations a topic came up in, most recent occurrence first.
  *
- * @example const links = await findConversationsByTopic(db, 'travel');
+ * @example const links = findConversationsByTopic(db, 'travel');
  */
-export async function findConversationsByTopic(db: UserDb, topic: string): Promise<ConversationTopic[]> {
+export function findConversationsByTopic(db: UserDb, topic: string): ConversationTopic[] {
   const name = parseField(TopicName, topic, 'topic', 'topics');
   return mapped('conversation_topics', () =>
     db
@@ -123,8 +123,8 @@ export async function findConversationsByTopic(db: UserDb, topic: string): Promi
 /**
  * Every topic, by name.
  *
- * @example const all = await listTopics(db);
+ * @example const all = listTopics(db);
  */
-export async function listTopics(db: UserDb): Promise<Topic[]> {
+export function listTopics(db: UserDb): Topic[] {
   return mapped('topics', () => db.select().from(topics).orderBy(topics.topicName).all());
 }
