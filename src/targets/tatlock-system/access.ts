@@ -27,7 +27,7 @@ export type GroupAssignmentInput = z.input<typeof GroupAssignmentInput>;
 /**
  * Creates a role; a taken name is a `CONFLICT` on `roleName`.
  *
- * @example const admin = await createRole(db, { roleName: 'admin', description: 'Administrator' });
+ * @example const admin = createRole(db, { roleName: 'admin', description: 'Administrator' });
  */
 export function createRole(db: SystemDb, input: CreateRoleInput): Role {
   const values = parseInput(CreateRoleInput, input, 'roles');
@@ -71,7 +71,7 @@ function requireUser(tx: Pick<SystemDb, 'select'>, username: string): void {
 /**
  * Gives a user a role (again: no change).
  *
- * @example await assignRole(db, { username: 'alice', roleName: 'admin' });
+ * @example assignRole(db, { username: 'alice', roleName: 'admin' });
  */
 export function assignRole(db: SystemDb, input: RoleAssignmentInput): void {
   const { username, roleName } = parseInput(RoleAssignmentInput, input, 'user_roles');

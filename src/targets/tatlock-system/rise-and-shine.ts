@@ -23,7 +23,7 @@ export type ListInstructionsInput = z.input<typeof ListInstructionsInput>;
 /**
  * Adds an instruction (enabled by default).
  *
- * @example await addRiseAndShine(db, { instruction: 'Check the calendar for today.' });
+ * @example addRiseAndShine(db, { instruction: 'Check the calendar for today.' });
  */
 export function addRiseAndShine(db: SystemDb, input: AddInstructionInput): RiseAndShine {
   const { instruction, enabled } = parseInput(AddInstructionInput, input, 'rise_and_shine');

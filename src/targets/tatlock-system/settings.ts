@@ -100,7 +100,7 @@ function store(tx: Tx, settingKey: string, value: string, description?: string |
  * the default option; a value that is not an enabled option is `VALIDATION` on `value`.
  *
  * @example
- * await defineSetting(db, {
+ * defineSetting(db, {
  *   settingKey: 'ollama_model', description: 'The model Tatlock talks to',
  *   options: [{ value: 'gemma3-cortex:latest', isDefault: true }, { value: 'llama3.2:3b' }],
  * });

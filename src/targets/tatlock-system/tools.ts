@@ -113,7 +113,7 @@ function fold(rows: JoinedRow[]): Tool[] {
  * replaced too), in one transaction.
  *
  * @example
- * await registerTool(db, {
+ * registerTool(db, {
  *   toolKey: 'web_search', description: 'Search the web', module: 'stem.tools', functionName: 'web_search',
  *   enabled: true, parameters: [{ name: 'query', type: 'string', required: true }],
  * });

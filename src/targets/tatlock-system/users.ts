@@ -82,7 +82,7 @@ export async function createUser(db: SystemDb, input: CreateUserInput): Promise<
 /**
  * A user, or `undefined`.
  *
- * @example const user = await getUser(db, 'alice');
+ * @example const user = getUser(db, 'alice');
  */
 export function getUser(db: SystemDb, username: string): User | undefined {
   const name = parseField(Username, username, 'username', 'users');
@@ -157,7 +157,7 @@ export function deleteUser(db: SystemDb, username: string): boolean {
 /**
  * Whether the password is the user's. Unknown users take as long as known ones and get `false`.
  *
- * @example if (!(verifyPassword(db, { username: 'alice', password }))) throw new Error('login failed');
+ * @example if (!(await verifyPassword(db, { username: 'alice', password }))) throw new Error('login failed');
  */
 export async function verifyPassword(db: SystemDb, input: VerifyPasswordInput): Promise<boolean> {
   const { username, password } = parseInput(VerifyPasswordInput, input, 'passwords');

@@ -31,7 +31,7 @@ export type ListConversationsInput = z.input<typeof ListConversationsInput>;
 /**
  * Starts a conversation with no messages. A taken id is a `CONFLICT` on `conversationId`.
  *
- * @example const conversation = await startConversation(db, { title: 'Trip to Kyoto' });
+ * @example const conversation = startConversation(db, { title: 'Trip to Kyoto' });
  */
 export function startConversation(db: UserDb, input: StartConversationInput = {}): Conversation {
   const { conversationId, title, startedAt } = parseInput(StartConversationInput, input, 'conversations');

@@ -119,8 +119,8 @@ const statements = prepared((db, client) => {
  * An unknown conversation is `NOT_FOUND` on `conversationId`; nothing is written then.
  *
  * @example
- * await appendMessage(db, { conversationId, role: 'user', content: 'What is the weather in Lisbon?' });
- * await appendMessage(db, { conversationId, role: 'assistant', content: 'Sunny, 24 °C.' });
+ * appendMessage(db, { conversationId, role: 'user', content: 'What is the weather in Lisbon?' });
+ * appendMessage(db, { conversationId, role: 'assistant', content: 'Sunny, 24 °C.' });
  */
 export function appendMessage(db: UserDb, input: AppendMessageInput): Message {
   const { conversationId, role, content, timestamp } = parseInput(AppendMessageInput, input, 'conversation_messages');

@@ -18,7 +18,7 @@ export type SetVariableInput = z.input<typeof SetVariableInput>;
 /**
  * Sets a personal variable, creating it (and its key) if new; one transaction.
  *
- * @example await setPersonalVariable(db, { key: 'hometown', value: 'Porto' });
+ * @example setPersonalVariable(db, { key: 'hometown', value: 'Porto' });
  */
 export function setPersonalVariable(db: UserDb, input: SetVariableInput): void {
   const { key, value } = parseInput(SetVariableInput, input, 'personal_variables');

@@ -32,7 +32,7 @@ const live = sql`(${shortTermStorage.expiresAt} is null or julianday(${shortTerm
 /**
  * Stores a value under a key, replacing what was there (and its expiry).
  *
- * @example await putShortTerm(db, { key: 'last_location', value: 'Lisbon', ttlSeconds: 3600 });
+ * @example putShortTerm(db, { key: 'last_location', value: 'Lisbon', ttlSeconds: 3600 });
  */
 export function putShortTerm(db: UserDb, input: PutShortTermInput): void {
   const { key, value, ttlSeconds, expiresAt } = parseInput(PutShortTermInput, input, 'short_term_storage');

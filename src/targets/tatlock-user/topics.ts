@@ -33,7 +33,7 @@ export type LinkTopicInput = z.input<typeof LinkTopicInput>;
  * first and last occurrence to `at` and the count to 1; later ones widen the occurrences and
  * add 1 to the count. An unknown conversation is `NOT_FOUND` on `conversationId`.
  *
- * @example const link = await linkTopic(db, { conversationId, topic: 'travel' });
+ * @example const link = linkTopic(db, { conversationId, topic: 'travel' });
  */
 export function linkTopic(db: UserDb, input: LinkTopicInput): ConversationTopic {
   const { conversationId, topic, at } = parseInput(LinkTopicInput, input, 'conversation_topics');
@@ -88,7 +88,7 @@ const linkColumns = {
 /**
  * A conversation's topics, the most frequent first.
  *
- * @example const topics = await listConversationTopics(db, conversationId);
+ * @example const topics = listConversationTopics(db, conversationId);
  */
 export function listConversationTopics(db: UserDb, conversationId: string): ConversationTopic[] {
   const id = parseField(ConversationId, conversationId, 'conversationId', 'conversation_topics');
