@@ -1,4 +1,4 @@
-import { Column, is, SQL, StringChunk } from 'drizzle-orm';
+import { Column, getTableColumns, is, SQL, StringChunk, type Table } from 'drizzle-orm';
 import type { z } from 'zod';
 import { ChatstoreError } from '../errors';
 
@@ -89,6 +89,48 @@ export interface TableFacts {
   readonly uniques: readonly { name: string; columns: readonly string[] }[];
   readonly foreignKeys: readonly { name: string; columns: readonly string[] }[];
   readonly checks: readonly { name: string; value: SQL }[];
+}
+
+/** What pg-core's and sqlite-core's `getTableConfig` both return, as far as constraints go. */
+export interface DialectTableConfig {
+  readonly name: string;
+  readonly columns: readonly { name: string; primary: boolean; isUnique: boolean; uniqueName?: string | undefined }[];
+  readonly primaryKeys: readonly { getName(): string; columns: readonly unknown[] }[];
+  readonly uniqueConstraints: readonly { getName(): string | undefined; columns: readonly unknown[] }[];
+  readonly indexes: readonly { config: { name?: string; unique: boolean; columns: readonly unknown[] } }[];
+  readonly foreignKeys: readonly { getName(): string; reference(): { columns: readonly unknown[] } }[];
+  readonly checks: readonly { name: string; value: SQL }[];
+}
+
+/** The SQL names of index or constraint columns (expressions have none). */
+const columnNames = (columns: readonly unknown[]) =>
+  columns.flatMap((column) => {
+    const name = (column as { name?: unknown }).name;
+    return typeof name === 'string' ? [name] : [];
+  });
+
+/**
+ * A table's facts from its dialect's `getTableConfig`. An inline `.primaryKey()` is named
+ * `<table>_pkey`, PostgreSQL's name for it (SQLite names no key).
+ */
+export function tableFacts(table: Table, config: DialectTableConfig): TableFacts {
+  return {
+    name: config.name,
+    keys: new Map(Object.entries(getTableColumns(table)).map(([key, column]) => [column.name, key])),
+    primaryKeys: [
+      ...config.columns.filter((c) => c.primary).map((c) => ({ name: `${config.name}_pkey`, columns: [c.name] })),
+      ...config.primaryKeys.map((pk) => ({ name: pk.getName(), columns: columnNames(pk.columns) })),
+    ],
+    uniques: [
+      ...config.columns.flatMap((c) => (c.isUnique && c.uniqueName ? [{ name: c.uniqueName, columns: [c.name] }] : [])),
+      ...config.uniqueConstraints.map((u) => ({ name: u.getName() ?? '', columns: columnNames(u.columns) })),
+      ...config.indexes.flatMap((i) =>
+        i.config.unique && i.config.name ? [{ name: i.config.name, columns: columnNames(i.config.columns) }] : [],
+      ),
+    ],
+    foreignKeys: config.foreignKeys.map((fk) => ({ name: fk.getName(), columns: columnNames(fk.reference().columns) })),
+    checks: config.checks.map((check) => ({ name: check.name, value: check.value })),
+  };
 }
 
 /** The text of a SQL fragment with its columns as their names and its parameters as `?`. */

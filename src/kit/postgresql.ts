@@ -7,7 +7,7 @@
  * @example
  * export const { dbError, mapped, notFound, prepared } = postgresqlKit<TodoDb>(schema);
  */
-import { getTableColumns, is } from 'drizzle-orm';
+import { is } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { ChatstoreError, toChatstoreError } from '../errors';
 import {
@@ -18,42 +18,13 @@ import {
   type KitBase,
   notFound,
   type SchemaConstraint,
-  type TableFacts,
+  tableFacts,
 } from './index';
-
-/** What a PostgreSQL schema module declares of each table, as the shared kit reads it. */
-function tableFacts(table: PgTable): TableFacts {
-  const config = getTableConfig(table);
-  const keys = new Map(Object.entries(getTableColumns(table)).map(([key, column]) => [column.name, key]));
-  const names = (columns: readonly unknown[]) =>
-    columns.flatMap((column) => {
-      const name = (column as { name?: unknown }).name;
-      return typeof name === 'string' ? [name] : [];
-    });
-  return {
-    name: config.name,
-    keys,
-    primaryKeys: [
-      // An inline `.primaryKey()` is PostgreSQL's `<table>_pkey`.
-      ...config.columns.filter((c) => c.primary).map((c) => ({ name: `${config.name}_pkey`, columns: [c.name] })),
-      ...config.primaryKeys.map((pk) => ({ name: pk.getName(), columns: names(pk.columns) })),
-    ],
-    uniques: [
-      ...config.columns.flatMap((c) => (c.isUnique && c.uniqueName ? [{ name: c.uniqueName, columns: [c.name] }] : [])),
-      ...config.uniqueConstraints.map((u) => ({ name: u.getName() ?? '', columns: names(u.columns) })),
-      ...config.indexes
-        .filter((i) => i.config.unique && i.config.name)
-        .map((i) => ({ name: i.config.name as string, columns: names(i.config.columns) })),
-    ],
-    foreignKeys: config.foreignKeys.map((fk) => ({ name: fk.getName(), columns: names(fk.reference().columns) })),
-    checks: config.checks.map((check) => ({ name: check.name, value: check.value })),
-  };
-}
 
 /** Every constraint and unique index of the PostgreSQL tables in a schema module. */
 export function postgresqlConstraints(schema: Record<string, unknown>): SchemaConstraint[] {
   const tables = Object.values(schema).filter((value): value is PgTable => is(value, PgTable));
-  return constraintsOf(tables.map(tableFacts));
+  return constraintsOf(tables.map((table) => tableFacts(table, getTableConfig(table))));
 }
 
 export interface PostgresqlKit<D extends object> extends KitBase {

@@ -20,41 +20,12 @@ import {
   type KitBase,
   notFound,
   type SchemaConstraint,
-  type TableFacts,
+  tableFacts,
 } from './index';
-
-/** What a SQLite schema module declares of each table, as the shared kit reads it. */
-function tableFacts(table: SQLiteTable): TableFacts {
-  const config = getTableConfig(table);
-  const keys = new Map(Object.entries(getTableColumns(table)).map(([key, column]) => [column.name, key]));
-  const names = (columns: readonly unknown[]) =>
-    columns.flatMap((column) => {
-      const name = (column as { name?: unknown }).name;
-      return typeof name === 'string' ? [name] : [];
-    });
-  return {
-    name: config.name,
-    keys,
-    primaryKeys: [
-      // SQLite names no key; `<table>_pkey` stands for an inline `.primaryKey()`.
-      ...config.columns.filter((c) => c.primary).map((c) => ({ name: `${config.name}_pkey`, columns: [c.name] })),
-      ...config.primaryKeys.map((pk) => ({ name: pk.getName(), columns: names(pk.columns) })),
-    ],
-    uniques: [
-      ...config.columns.flatMap((c) => (c.isUnique && c.uniqueName ? [{ name: c.uniqueName, columns: [c.name] }] : [])),
-      ...config.uniqueConstraints.map((u) => ({ name: u.getName() ?? '', columns: names(u.columns) })),
-      ...config.indexes
-        .filter((i) => i.config.unique)
-        .map((i) => ({ name: i.config.name, columns: names(i.config.columns) })),
-    ],
-    foreignKeys: config.foreignKeys.map((fk) => ({ name: fk.getName(), columns: names(fk.reference().columns) })),
-    checks: config.checks.map((check) => ({ name: check.name, value: check.value })),
-  };
-}
 
 /** Every constraint and unique index of the SQLite tables in a schema module. */
 export function sqliteConstraints(schema: Record<string, unknown>): SchemaConstraint[] {
-  return constraintsOf(sqliteTables(schema).map(tableFacts));
+  return constraintsOf(sqliteTables(schema).map((table) => tableFacts(table, getTableConfig(table))));
 }
 
 const sqliteTables = (schema: Record<string, unknown>) =>
