@@ -95,10 +95,11 @@ async function fanOut(dir: string): Promise<FanOutFigures> {
 }
 
 /** The repository's SQL, captured by running it once on a logging handle over the same client. */
-function capture(client: Database.Database, run: (db: UserDb) => Promise<unknown>): Promise<string[]> {
+function capture(client: Database.Database, run: (db: UserDb) => unknown): string[] {
   const texts: string[] = [];
   const logging = drizzle({ client, schema, logger: { logQuery: (text) => texts.push(text) } }) as unknown as UserDb;
-  return run(logging).then(() => texts);
+  run(logging);
+  return texts;
 }
 
 async function hotPaths(dir: string): Promise<PathResult[]> {
@@ -118,10 +119,10 @@ async function hotPaths(dir: string): Promise<PathResult[]> {
     await storeCompact(db, { conversationId: context.conversationId, summary: 'TOPICS DISCUSSED: …', upTo: 50 });
     const append = await startConversation(db, { title: 'append' });
 
-    const appendSql = await capture(client, (logging) =>
+    const appendSql = capture(client, (logging) =>
       appendMessage(logging, { conversationId: append.conversationId, role: 'user', content: 'warm' }),
     );
-    const contextSql = await capture(client, (logging) =>
+    const contextSql = capture(client, (logging) =>
       loadModelContext(logging, { conversationId: context.conversationId }),
     );
     const [touchText, insertText] = appendSql.filter((t) => !/^(begin|commit)/i.test(t));
@@ -142,7 +143,8 @@ async function hotPaths(dir: string): Promise<PathResult[]> {
       {
         name: 'append a message',
         statements: [touchText, insertText],
-        chatstore: (i) =>
+        // Both sides async alike: the repositories are synchronous (decision 022), the harness awaits.
+        chatstore: async (i) =>
           appendMessage(db, {
             conversationId: append.conversationId,
             role: roles[i % 2] ?? 'user',
@@ -162,7 +164,7 @@ async function hotPaths(dir: string): Promise<PathResult[]> {
       {
         name: 'load the model context (40 messages)',
         statements: [contextText],
-        chatstore: () => loadModelContext(db, { conversationId: context.conversationId }),
+        chatstore: async () => loadModelContext(db, { conversationId: context.conversationId }),
         raw: async () => contextStatement.all(context.conversationId),
         async check() {
           const mine = await loadModelContext(db, { conversationId: context.conversationId });

@@ -116,8 +116,8 @@ async function openPostgres(url: string, schema: Record<string, unknown>, option
     await sql`select 1`;
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => {});
-    const code = (error as { code?: string }).code;
-    if (code === '3D000') {
+    // SQLSTATE 3D000 (no such database): the mapping in errors.ts decides, here with the location.
+    if (toChatstoreError(error).code === 'DATABASE_NOT_FOUND') {
       throw new ChatstoreError('DATABASE_NOT_FOUND', `Database in "${redact(url)}" does not exist; create it first`, {
         cause: error,
         field: 'location',

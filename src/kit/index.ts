@@ -1,6 +1,6 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { Column, getTableColumns, is, SQL, StringChunk, sql, type Table } from 'drizzle-orm';
 import type { z } from 'zod';
-import { ChatstoreError, toChatstoreError } from '../errors';
+import { ChatstoreError } from '../errors';
 
 /**
  * Throws `RLS_BYPASSED` when the transaction's current role is one row-level security does not
@@ -69,75 +69,167 @@ function validationError(error: z.ZodError, prefix: string[], entity?: string): 
   });
 }
 
+export function notFound(entity: string, field: string, id: unknown): ChatstoreError {
+  return new ChatstoreError('NOT_FOUND', `No ${entity} row with ${field} ${String(id)}`, { entity, field });
+}
+
 /**
- * Builds a set of prepared statements once per drizzle handle. On PostgreSQL statements are bound
- * to the session they were built on, so a transaction handle gets its own set (built on first
- * use in it); better-sqlite3 prepares each statement once.
- *
- * @example const statements = preparedPerHandle((db: UserDb) => ({ one: db.select().from(t).prepare() }));
+ * Builds a value once per key object and keeps it as long as the key lives: the prepared-statement
+ * cache of both dialects' kits (keyed by the handle on PostgreSQL, by the connection on SQLite).
  */
-export function preparedPerHandle<D extends object, T>(build: (db: D) => T): (db: D) => T {
-  const cache = new WeakMap<D, T>();
-  return (db) => {
-    let statements = cache.get(db);
-    if (statements === undefined) {
-      statements = build(db);
-      cache.set(db, statements);
+export function cachedPer<K extends object, A extends unknown[], T>(
+  keyOf: (...args: A) => K,
+  build: (...args: A) => T,
+): (...args: A) => T {
+  const cache = new WeakMap<K, T>();
+  return (...args) => {
+    const key = keyOf(...args);
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = build(...args);
+      cache.set(key, value);
     }
-    return statements;
+    return value;
   };
 }
 
-const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+export const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /**
- * `toChatstoreError` plus the field: SQLite names the failing column in its message
- * (`UNIQUE constraint failed: roles.role_name`), callers get `roleName`.
+ * A constraint (or unique index) a schema module declares, with the columns it covers in
+ * declaration order: SQL names (`user_id`) and the keys callers know them by (`userId`).
  */
-export function sqliteError(error: unknown, entity: string, fields: Record<string, string> = {}): ChatstoreError {
-  const mapped = toChatstoreError(error, entity);
-  if (mapped.field !== undefined || mapped.code === 'DATABASE_ERROR') return mapped;
-  const column = /constraint failed: (?:\w+\.)?(\w+)/.exec(mapped.message)?.[1];
-  if (column === undefined) return mapped;
-  return new ChatstoreError(mapped.code, mapped.message, {
-    field: fields[column] ?? camelCase(column),
-    entity: mapped.entity,
-    cause: mapped.cause,
+export interface SchemaConstraint {
+  readonly table: string;
+  readonly name: string;
+  readonly kind: 'primary key' | 'unique' | 'foreign key' | 'check';
+  readonly columns: readonly string[];
+  readonly fields: readonly string[];
+}
+
+/** A table as both dialects' `getTableConfig` describe it, reduced to what constraint names need. */
+export interface TableFacts {
+  readonly name: string;
+  /** SQL name → key, in declaration order. */
+  readonly keys: ReadonlyMap<string, string>;
+  readonly primaryKeys: readonly { name: string; columns: readonly string[] }[];
+  readonly uniques: readonly { name: string; columns: readonly string[] }[];
+  readonly foreignKeys: readonly { name: string; columns: readonly string[] }[];
+  readonly checks: readonly { name: string; value: SQL }[];
+}
+
+/** What pg-core's and sqlite-core's `getTableConfig` both return, as far as constraints go. */
+export interface DialectTableConfig {
+  readonly name: string;
+  readonly columns: readonly { name: string; primary: boolean; isUnique: boolean; uniqueName?: string | undefined }[];
+  readonly primaryKeys: readonly { getName(): string; columns: readonly unknown[] }[];
+  readonly uniqueConstraints: readonly { getName(): string | undefined; columns: readonly unknown[] }[];
+  readonly indexes: readonly { config: { name?: string; unique: boolean; columns: readonly unknown[] } }[];
+  readonly foreignKeys: readonly { getName(): string; reference(): { columns: readonly unknown[] } }[];
+  readonly checks: readonly { name: string; value: SQL }[];
+}
+
+/** The SQL names of index or constraint columns (expressions have none). */
+const columnNames = (columns: readonly unknown[]) =>
+  columns.flatMap((column) => {
+    const name = (column as { name?: unknown }).name;
+    return typeof name === 'string' ? [name] : [];
+  });
+
+/**
+ * A table's facts from its dialect's `getTableConfig`. An inline `.primaryKey()` is named
+ * `<table>_pkey`, PostgreSQL's name for it (SQLite names no key).
+ */
+export function tableFacts(table: Table, config: DialectTableConfig): TableFacts {
+  return {
+    name: config.name,
+    keys: new Map(Object.entries(getTableColumns(table)).map(([key, column]) => [column.name, key])),
+    primaryKeys: [
+      ...config.columns.filter((c) => c.primary).map((c) => ({ name: `${config.name}_pkey`, columns: [c.name] })),
+      ...config.primaryKeys.map((pk) => ({ name: pk.getName(), columns: columnNames(pk.columns) })),
+    ],
+    uniques: [
+      ...config.columns.flatMap((c) => (c.isUnique && c.uniqueName ? [{ name: c.uniqueName, columns: [c.name] }] : [])),
+      ...config.uniqueConstraints.map((u) => ({ name: u.getName() ?? '', columns: columnNames(u.columns) })),
+      ...config.indexes.flatMap((i) =>
+        i.config.unique && i.config.name ? [{ name: i.config.name, columns: columnNames(i.config.columns) }] : [],
+      ),
+    ],
+    foreignKeys: config.foreignKeys.map((fk) => ({ name: fk.getName(), columns: columnNames(fk.reference().columns) })),
+    checks: config.checks.map((check) => ({ name: check.name, value: check.value })),
+  };
+}
+
+/** The text of a SQL fragment with its columns as their names and its parameters as `?`. */
+function sqlText(fragment: SQL): string {
+  return fragment.queryChunks
+    .map((chunk) =>
+      is(chunk, StringChunk)
+        ? chunk.value.join('')
+        : is(chunk, Column)
+          ? chunk.name
+          : is(chunk, SQL)
+            ? sqlText(chunk)
+            : typeof chunk === 'string'
+              ? chunk
+              : '?',
+    )
+    .join('');
+}
+
+/** The table's columns a CHECK's SQL names, in order of first appearance (string literals skipped). */
+function checkedColumns(check: SQL, keys: ReadonlyMap<string, string>): string[] {
+  const words = sqlText(check)
+    .replace(/'(?:[^']|'')*'/g, ' ')
+    .match(/[A-Za-z_][A-Za-z0-9_]*/g);
+  return [...new Set(words ?? [])].filter((word) => keys.has(word));
+}
+
+/** Every named constraint of the tables, with the columns it covers (see the dialect kits). */
+export function constraintsOf(tables: readonly TableFacts[]): SchemaConstraint[] {
+  return tables.flatMap((table) => {
+    const of = (kind: SchemaConstraint['kind'], name: string, columns: readonly string[]): SchemaConstraint => ({
+      table: table.name,
+      name,
+      kind,
+      columns,
+      fields: columns.map((column) => table.keys.get(column) ?? camelCase(column)),
+    });
+    return [
+      ...table.primaryKeys.map((pk) => of('primary key', pk.name, pk.columns)),
+      ...table.uniques.map((unique) => of('unique', unique.name, unique.columns)),
+      ...table.foreignKeys.map((fk) => of('foreign key', fk.name, fk.columns)),
+      ...table.checks.map((check) => of('check', check.name, checkedColumns(check.value, table.keys))),
+    ];
   });
 }
 
-/** Runs a synchronous SQLite call and maps whatever it throws; ChatstoreErrors pass through. */
-export function sqliteMapped<T>(entity: string, run: () => T, fields?: Record<string, string>): T {
-  try {
-    return run();
-  } catch (error) {
-    throw sqliteError(error, entity, fields);
-  }
-}
-
 /**
- * The PostgreSQL error mapping of one target: `toChatstoreError` plus field names callers know
- * (`userId` rather than `tasks_user_id_fkey`); PostgreSQL reports constraint names, not fields.
+ * The input field each constraint is about: the first column it covers, unless `handWritten`
+ * says otherwise (what the schema cannot say: `tasks_attempts_check` is about `maxAttempts`, the
+ * one the caller sets; `sessions_token_key` about `accessToken`, the input it is stored from).
+ * A hand-written name the schema does not declare is a mistake, and throws.
  */
-export function pgErrors(constraintFields: Record<string, string>) {
-  const dbError = (error: unknown, entity: string): ChatstoreError => {
-    const mapped = toChatstoreError(error, entity);
-    if (mapped.field === undefined) return mapped;
-    const field = constraintFields[mapped.field] ?? camelCase(mapped.field);
-    if (field === mapped.field) return mapped;
-    return new ChatstoreError(mapped.code, mapped.message, { field, entity: mapped.entity, cause: mapped.cause });
-  };
-  /** Runs a database call and maps whatever it throws; ChatstoreErrors pass through. */
-  const mapped = async <T>(entity: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      throw dbError(error, entity);
-    }
-  };
-  return { dbError, mapped };
+export function fieldsOf(constraints: readonly SchemaConstraint[], handWritten: Record<string, string>) {
+  const fields: Record<string, string> = {};
+  for (const constraint of constraints) {
+    const field = handWritten[constraint.name] ?? constraint.fields[0];
+    if (field !== undefined) fields[constraint.name] = field;
+  }
+  for (const name of Object.keys(handWritten)) {
+    if (!Object.hasOwn(fields, name)) throw new Error(`No constraint ${name} in the schema: remove its field name`);
+  }
+  return fields;
 }
 
-export function notFound(entity: string, field: string, id: unknown): ChatstoreError {
-  return new ChatstoreError('NOT_FOUND', `No ${entity} row with ${field} ${String(id)}`, { entity, field });
+/** What every target's kit gives its repositories, whatever the dialect. */
+export interface KitBase {
+  /** Constraint name → field, derived from the schema plus the hand-written remainder. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** The remainder: what the schema cannot say. */
+  readonly handWritten: Readonly<Record<string, string>>;
+  readonly constraints: readonly SchemaConstraint[];
+  /** Maps a driver error to a `ChatstoreError` naming the input field. */
+  readonly dbError: (error: unknown, entity: string) => ChatstoreError;
+  readonly notFound: typeof notFound;
 }

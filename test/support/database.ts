@@ -57,8 +57,9 @@ export async function rowCountsOf(client: SqlClient, tables: readonly string[]):
 }
 
 /** Asserts that `promise` rejects with a ChatstoreError of this code and field; returns it. */
-export async function expectChatstoreError(promise: Promise<unknown>, code: ErrorCode, field?: string) {
-  const error = await promise.then(
+export async function expectChatstoreError(call: Promise<unknown> | (() => unknown), code: ErrorCode, field?: string) {
+  // A synchronous repository (SQLite, decision 022) throws; pass it as `() => call(…)`.
+  const error = await (async () => (typeof call === 'function' ? call() : call))().then(
     () => undefined,
     (e: unknown) => e,
   );

@@ -28,6 +28,7 @@ import {
   varchar,
   vector,
 } from 'drizzle-orm/pg-core';
+import { oneOf } from '../checks';
 import type {
   CheckpointData,
   ContextSegments,
@@ -42,6 +43,7 @@ import type {
 import {
   checkpointTypes,
   consolidationTypes,
+  contentTypes,
   embeddingDimensions,
   memoryTypes,
   messageRoles,
@@ -78,11 +80,8 @@ export const chatMessagesV2 = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).defaultNow(),
   },
   (t) => [
-    check('chat_messages_v2_role_check', sql`role IN ('system', 'user', 'assistant', 'tool')`),
-    check(
-      'check_content_structure',
-      sql`content ? 'type' AND content->>'type' IN ('text', 'structured', 'multimodal', 'tool_result')`,
-    ),
+    check('chat_messages_v2_role_check', oneOf('role', messageRoles)),
+    check('check_content_structure', sql`content ? 'type' AND ${oneOf("content->>'type'", contentTypes)}`),
     foreignKey({
       name: 'chat_messages_v2_parent_message_id_fkey',
       columns: [t.parentMessageId],
@@ -148,7 +147,7 @@ export const agentMemories = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }),
   },
   (t) => [
-    check('agent_memories_memory_type_check', sql`memory_type IN ('episodic', 'semantic', 'procedural', 'working')`),
+    check('agent_memories_memory_type_check', oneOf('memory_type', memoryTypes)),
     check('agent_memories_importance_check', sql`importance >= 0 AND importance <= 1`),
     check(
       'check_memory_content',
@@ -192,10 +191,7 @@ export const memoryConsolidations = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check(
-      'memory_consolidations_consolidation_type_check',
-      sql`consolidation_type IN ('merge', 'summarize', 'abstract')`,
-    ),
+    check('memory_consolidations_consolidation_type_check', oneOf('consolidation_type', consolidationTypes)),
     foreignKey({ name: 'memory_consolidations_agent_id_fkey', columns: [t.agentId], foreignColumns: [agents.id] }),
     foreignKey({
       name: 'memory_consolidations_consolidated_memory_id_fkey',
@@ -251,11 +247,8 @@ export const stateCheckpoints = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check(
-      'state_checkpoints_checkpoint_type_check',
-      sql`checkpoint_type IN ('manual', 'automatic', 'error_recovery', 'milestone')`,
-    ),
-    check('state_checkpoints_retention_policy_check', sql`retention_policy IN ('temporary', 'permanent', 'archive')`),
+    check('state_checkpoints_checkpoint_type_check', oneOf('checkpoint_type', checkpointTypes)),
+    check('state_checkpoints_retention_policy_check', oneOf('retention_policy', retentionPolicies)),
     foreignKey({ name: 'state_checkpoints_agent_id_fkey', columns: [t.agentId], foreignColumns: [agents.id] }),
     foreignKey({ name: 'state_checkpoints_state_id_fkey', columns: [t.stateId], foreignColumns: [agentStates.id] }),
   ],
@@ -276,7 +269,7 @@ export const stateTransitions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    check('state_transitions_transition_type_check', sql`transition_type IN ('update', 'merge', 'reset', 'restore')`),
+    check('state_transitions_transition_type_check', oneOf('transition_type', transitionTypes)),
     foreignKey({ name: 'state_transitions_agent_id_fkey', columns: [t.agentId], foreignColumns: [agents.id] }),
     foreignKey({
       name: 'state_transitions_from_state_id_fkey',
@@ -347,7 +340,7 @@ export const conversationSessions = pgTable(
     status: varchar('status', { length: 20, enum: sessionStatuses }).default('active'),
   },
   (t) => [
-    check('conversation_sessions_status_check', sql`status IN ('active', 'paused', 'completed', 'abandoned')`),
+    check('conversation_sessions_status_check', oneOf('status', sessionStatuses)),
     foreignKey({ name: 'conversation_sessions_user_id_fkey', columns: [t.userId], foreignColumns: [users.id] }),
     foreignKey({ name: 'conversation_sessions_agent_id_fkey', columns: [t.agentId], foreignColumns: [agents.id] }),
   ],

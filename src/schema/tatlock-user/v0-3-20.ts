@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { check, foreignKey, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { oneOf } from '../checks';
 import { seedKey, timestamp } from '../sqlite-columns';
 
 export {
@@ -45,7 +46,7 @@ export const conversationMessages = sqliteTable(
     timestamp: text('timestamp').notNull(),
   },
   (t) => [
-    check('conversation_messages_role_check', sql`role IN ('user', 'assistant')`),
+    check('conversation_messages_role_check', oneOf('role', messageRoles)),
     foreignKey({ columns: [t.conversationId], foreignColumns: [conversations.conversationId] }).onDelete('cascade'),
     index('idx_messages_conversation_number').on(t.conversationId, t.messageNumber),
     index('idx_messages_timestamp').on(t.timestamp),

@@ -14,6 +14,7 @@
  */
 import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
 import { check, foreignKey, index, integer, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
+import { oneOf } from '../checks';
 import { users } from './phase2';
 
 export { tasks, users } from './phase2';
@@ -57,7 +58,7 @@ export const messages = pgTable(
     createdAt: timestamp('created_at').default(sql`CURRENT_TIMESTAMP`),
   },
   (t) => [
-    check('messages_role_check', sql`role IN ('user', 'assistant')`),
+    check('messages_role_check', oneOf('role', messageRoles)),
     foreignKey({
       name: 'messages_conversation_id_fkey',
       columns: [t.conversationId],

@@ -17,7 +17,7 @@ import {
   memoryContentSchemas,
   memoryTypes,
 } from '../../schema/agent';
-import { type AgentDb, Id, mapped, notFound, preparedPerHandle } from './internal';
+import { type AgentDb, Id, mapped, notFound, prepared } from './internal';
 
 export type Memory = typeof agentMemories.$inferSelect;
 export type MemoryConsolidation = typeof memoryConsolidations.$inferSelect;
@@ -91,7 +91,7 @@ export type MemoryHit = Memory & { distance: number; similarity: number };
 const ph = sql.placeholder;
 const vectorText = (v: readonly number[]) => `[${v.join(',')}]`;
 
-const statements = preparedPerHandle((db) => {
+const statements = prepared((db) => {
   const columns = getTableColumns(agentMemories);
   // The filters are placeholders that switch themselves off when null, so one prepared plan
   // serves every combination. Expired memories are never returned.

@@ -17,7 +17,7 @@ import {
   messageVersions,
   Tools,
 } from '../../schema/agent';
-import { type AgentDb, Id, mapped, notFound, preparedPerHandle } from './internal';
+import { type AgentDb, Id, mapped, notFound, prepared } from './internal';
 
 export type ChatMessage = typeof chatMessagesV2.$inferSelect;
 export type MessageVersion = typeof messageVersions.$inferSelect;
@@ -60,7 +60,7 @@ export type ConversationWindowInput = z.input<typeof ConversationWindowInput>;
 const ph = sql.placeholder;
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
-const statements = preparedPerHandle((db) => {
+const statements = prepared((db) => {
   // One statement: the message, stamped with clock_timestamp() so messages written in one
   // transaction keep their order, and the session's counters — atomic without BEGIN/COMMIT.
   const inserted = db.$with('inserted', getTableColumns(chatMessagesV2)).as(

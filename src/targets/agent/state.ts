@@ -22,7 +22,7 @@ import {
   stateTransitions,
   transitionTypes,
 } from '../../schema/agent';
-import { type AgentDb, Id, mapped, notFound, preparedPerHandle } from './internal';
+import { type AgentDb, Id, mapped, notFound, prepared } from './internal';
 
 export type AgentState = typeof agentStates.$inferSelect;
 export type StateCheckpoint = typeof stateCheckpoints.$inferSelect;
@@ -120,7 +120,7 @@ function fieldsOf(cte: object, table: typeof agentStates | typeof stateTransitio
 
 // A commit is three statements inside its transaction, each prepared once per handle:
 // the advisory lock, the current state FOR UPDATE, and one write (close, insert, transition).
-const statements = preparedPerHandle((db) => {
+const statements = prepared((db) => {
   // Its own statement, before the read: a statement's snapshot is taken when it starts, so a
   // lock taken inside the read would not see the state a racing commit just made current.
   const lock = db

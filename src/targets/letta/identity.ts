@@ -10,15 +10,7 @@ import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { lettaUsers, messages, platformProfiles, queue } from '../../schema/letta';
 import { ProfileMetadata } from '../../schema/letta/json';
-import {
-  type LettaDb,
-  mapped,
-  notFound,
-  pickTimestamp,
-  preparedPerConnection,
-  rowDecoder,
-  sqliteTimestamp,
-} from './internal';
+import { type LettaDb, mapped, notFound, pickTimestamp, prepared, rowDecoder, sqliteTimestamp } from './internal';
 
 export type LettaUser = typeof lettaUsers.$inferSelect;
 export type PlatformProfile = typeof platformProfiles.$inferSelect;
@@ -84,7 +76,7 @@ export interface MergedUsers {
 const ph = sql.placeholder;
 const decodeIdentity = rowDecoder({ user: lettaUsers, profile: platformProfiles });
 
-const statements = preparedPerConnection((db) => ({
+const statements = prepared((db) => ({
   // The hot path of every incoming message: one indexed lookup (the UNIQUE(platform,
   // platform_user_id) index) and a primary-key join.
   byIdentity: db

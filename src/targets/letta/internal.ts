@@ -3,13 +3,11 @@
  * connection, a fast row decoder for hot paths, timestamps, and the mapping of SQLite errors to
  * `ChatstoreError`s that name input fields. Not re-exported from `index.ts` except the types.
  */
-import type BetterSqlite3 from 'better-sqlite3';
 import type { RunResult } from 'better-sqlite3';
 import { Column, getTableColumns } from 'drizzle-orm';
 import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import type { ChatstoreError } from '../../errors';
-import { sqliteError, sqliteMapped } from '../../kit';
-import type * as schema from '../../schema/letta';
+import { sqliteKit } from '../../kit/sqlite';
+import * as schema from '../../schema/letta';
 
 export type LettaSchema = typeof schema;
 /**
@@ -18,30 +16,6 @@ export type LettaSchema = typeof schema;
  * better-sqlite3 is synchronous, and so are these functions (docs/decisions/008).
  */
 export type LettaDb = BaseSQLiteDatabase<'sync', RunResult, LettaSchema>;
-
-/**
- * Builds a set of prepared statements once per connection. A transaction handle shares its
- * database's session (one better-sqlite3 connection), so statements built on either run inside
- * the transaction when called from it. `client` is that connection: a transaction function
- * made once with `client.transaction(fn)` and called with `.immediate(…)` costs what raw
- * `BEGIN IMMEDIATE … COMMIT` costs (drizzle's `db.transaction` builds a new one per call, about
- * 4 µs), and runs as a savepoint when the caller's handle is already a transaction.
- */
-export function preparedPerConnection<T>(
-  build: (db: LettaDb, client: BetterSqlite3.Database) => T,
-): (db: LettaDb) => T {
-  const cache = new WeakMap<object, T>();
-  return (db) => {
-    // drizzle marks `session` internal; it is the same object for a database and its transactions.
-    const session = (db as unknown as { session: { client: BetterSqlite3.Database } }).session;
-    let statements = cache.get(session);
-    if (statements === undefined) {
-      statements = build(db, session.client);
-      cache.set(session, statements);
-    }
-    return statements;
-  };
-}
 
 type Decoded<S extends Record<string, SQLiteTable | Column>> = {
   [K in keyof S]: S[K] extends SQLiteTable
@@ -104,14 +78,12 @@ export function pickTimestamp(a: string | null, b: string | null, pick: 1 | -1):
   return (y - x) * pick > 0 ? b : a;
 }
 
-// The UNIQUE(platform, platform_user_id) violation names `platform`, its first column; callers
-// know the clash as the identity's `platformUserId`.
-const fields = { platform: 'platformUserId' };
-
-/** The shared SQLite error mapping with letta's field names. */
-export const dbError = (error: unknown, entity: string): ChatstoreError => sqliteError(error, entity, fields);
-
-/** Runs a database call and maps whatever it throws; ChatstoreErrors pass through. */
-export const mapped = <T>(entity: string, run: () => T): T => sqliteMapped(entity, run, fields);
-
-export { notFound } from '../../kit';
+/**
+ * The repository kit: prepared statements per connection, and driver errors naming input fields.
+ * Constraint names and their fields come from the schema; by hand only what it cannot say.
+ */
+export const kit = sqliteKit<LettaDb>(schema, {
+  // UNIQUE(platform, platform_user_id): callers know the clash as the identity's platformUserId.
+  platform_profiles_platform_platform_user_id_unique: 'platformUserId',
+});
+export const { dbError, mapped, notFound, prepared } = kit;

@@ -13,7 +13,7 @@ import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { lettaUsers, messages, platformProfiles, queue } from '../../schema/letta';
 import { RowId } from './identity';
-import { type LettaDb, mapped, notFound, preparedPerConnection, rowDecoder, sqliteTimestamp } from './internal';
+import { type LettaDb, mapped, notFound, prepared, rowDecoder, sqliteTimestamp } from './internal';
 import { ConversationHistoryLimit } from './preferences';
 
 export type Message = typeof messages.$inferSelect;
@@ -72,7 +72,7 @@ export type LoadHistoryInput = z.input<typeof LoadHistoryInput>;
 const ph = sql.placeholder;
 const decodeHistory = rowDecoder({ message: messages, platform: platformProfiles.platform });
 
-const statements = preparedPerConnection((db, client) => {
+const statements = prepared((db, client) => {
   const owner = db
     .select({ lettaUserId: platformProfiles.lettaUserId, isActive: lettaUsers.isActive })
     .from(platformProfiles)

@@ -9,7 +9,7 @@ import { parseInput } from '../../kit';
 import { lettaUsers } from '../../schema/letta';
 import { AgentPreferences } from '../../schema/letta/json';
 import { type LettaUser, LettaUserIdInput, RowId } from './identity';
-import { type LettaDb, mapped, notFound, preparedPerConnection } from './internal';
+import { type LettaDb, mapped, notFound, prepared } from './internal';
 
 export { AgentPreferences } from '../../schema/letta/json';
 
@@ -42,7 +42,7 @@ const preferenceColumns = {
   isActive: lettaUsers.isActive,
 };
 
-const statements = preparedPerConnection((db) => ({
+const statements = prepared((db) => ({
   get: db
     .select(preferenceColumns)
     .from(lettaUsers)

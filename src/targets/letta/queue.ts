@@ -12,7 +12,7 @@ import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { lettaUsers, messages, queue } from '../../schema/letta';
 import { RowId } from './identity';
-import { type LettaDb, mapped, notFound, preparedPerConnection, rowDecoder, sqliteTimestamp } from './internal';
+import { type LettaDb, mapped, notFound, prepared, rowDecoder, sqliteTimestamp } from './internal';
 import type { Message, QueueEntry } from './messages';
 
 /** Attempts before an entry is `failed`, when the caller does not say. */
@@ -69,7 +69,7 @@ const retryOrFail = {
   timestamp: sql`${ph('at')}`,
 };
 
-const statements = preparedPerConnection((db, client) => {
+const statements = prepared((db, client) => {
   // The oldest pending entry of an active user, in one statement; the IMMEDIATE transaction
   // holds the write lock from before the read, so two workers (or processes) never get the same
   // entry. `is_active = 0` skips the entry (it stays pending); NULL or no user row counts as active.

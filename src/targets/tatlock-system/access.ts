@@ -5,10 +5,10 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { groups, roles, userGroups, userRoles, users } from '../../schema/tatlock-system';
 import { Username } from '../tatlock/folder';
-import type { SystemDb } from './internal';
+import { mapped, notFound, type SystemDb } from './internal';
 
 export type Role = typeof roles.$inferSelect;
 export type Group = typeof groups.$inferSelect;
@@ -27,9 +27,9 @@ export type GroupAssignmentInput = z.input<typeof GroupAssignmentInput>;
 /**
  * Creates a role; a taken name is a `CONFLICT` on `roleName`.
  *
- * @example const admin = await createRole(db, { roleName: 'admin', description: 'Administrator' });
+ * @example const admin = createRole(db, { roleName: 'admin', description: 'Administrator' });
  */
-export async function createRole(db: SystemDb, input: CreateRoleInput): Promise<Role> {
+export function createRole(db: SystemDb, input: CreateRoleInput): Role {
   const values = parseInput(CreateRoleInput, input, 'roles');
   return mapped('roles', () => db.insert(roles).values(values).returning().get());
 }
@@ -37,9 +37,9 @@ export async function createRole(db: SystemDb, input: CreateRoleInput): Promise<
 /**
  * Creates a group; a taken name is a `CONFLICT` on `groupName`.
  *
- * @example const family = await createGroup(db, { groupName: 'family' });
+ * @example const family = createGroup(db, { groupName: 'family' });
  */
-export async function createGroup(db: SystemDb, input: CreateGroupInput): Promise<Group> {
+export function createGroup(db: SystemDb, input: CreateGroupInput): Group {
   const values = parseInput(CreateGroupInput, input, 'groups');
   return mapped('groups', () => db.insert(groups).values(values).returning().get());
 }
@@ -47,18 +47,18 @@ export async function createGroup(db: SystemDb, input: CreateGroupInput): Promis
 /**
  * Every role, by name.
  *
- * @example const all = await listRoles(db);
+ * @example const all = listRoles(db);
  */
-export async function listRoles(db: SystemDb): Promise<Role[]> {
+export function listRoles(db: SystemDb): Role[] {
   return mapped('roles', () => db.select().from(roles).orderBy(roles.roleName).all());
 }
 
 /**
  * Every group, by name.
  *
- * @example const all = await listGroups(db);
+ * @example const all = listGroups(db);
  */
-export async function listGroups(db: SystemDb): Promise<Group[]> {
+export function listGroups(db: SystemDb): Group[] {
   return mapped('groups', () => db.select().from(groups).orderBy(groups.groupName).all());
 }
 
@@ -71,9 +71,9 @@ function requireUser(tx: Pick<SystemDb, 'select'>, username: string): void {
 /**
  * Gives a user a role (again: no change).
  *
- * @example await assignRole(db, { username: 'alice', roleName: 'admin' });
+ * @example assignRole(db, { username: 'alice', roleName: 'admin' });
  */
-export async function assignRole(db: SystemDb, input: RoleAssignmentInput): Promise<void> {
+export function assignRole(db: SystemDb, input: RoleAssignmentInput): void {
   const { username, roleName } = parseInput(RoleAssignmentInput, input, 'user_roles');
   mapped('user_roles', () =>
     db.transaction((tx) => {
@@ -88,9 +88,9 @@ export async function assignRole(db: SystemDb, input: RoleAssignmentInput): Prom
 /**
  * Takes a role from a user; returns whether they had it.
  *
- * @example await unassignRole(db, { username: 'alice', roleName: 'admin' });
+ * @example unassignRole(db, { username: 'alice', roleName: 'admin' });
  */
-export async function unassignRole(db: SystemDb, input: RoleAssignmentInput): Promise<boolean> {
+export function unassignRole(db: SystemDb, input: RoleAssignmentInput): boolean {
   const { username, roleName } = parseInput(RoleAssignmentInput, input, 'user_roles');
   return mapped(
     'user_roles',
@@ -110,9 +110,9 @@ export async function unassignRole(db: SystemDb, input: RoleAssignmentInput): Pr
 /**
  * Puts a user in a group (again: no change).
  *
- * @example await assignGroup(db, { username: 'alice', groupName: 'family' });
+ * @example assignGroup(db, { username: 'alice', groupName: 'family' });
  */
-export async function assignGroup(db: SystemDb, input: GroupAssignmentInput): Promise<void> {
+export function assignGroup(db: SystemDb, input: GroupAssignmentInput): void {
   const { username, groupName } = parseInput(GroupAssignmentInput, input, 'user_groups');
   mapped('user_groups', () =>
     db.transaction((tx) => {
@@ -127,9 +127,9 @@ export async function assignGroup(db: SystemDb, input: GroupAssignmentInput): Pr
 /**
  * Takes a user out of a group; returns whether they were in it.
  *
- * @example await unassignGroup(db, { username: 'alice', groupName: 'family' });
+ * @example unassignGroup(db, { username: 'alice', groupName: 'family' });
  */
-export async function unassignGroup(db: SystemDb, input: GroupAssignmentInput): Promise<boolean> {
+export function unassignGroup(db: SystemDb, input: GroupAssignmentInput): boolean {
   const { username, groupName } = parseInput(GroupAssignmentInput, input, 'user_groups');
   return mapped(
     'user_groups',
@@ -149,9 +149,9 @@ export async function unassignGroup(db: SystemDb, input: GroupAssignmentInput): 
 /**
  * A user's roles, by name.
  *
- * @example const roles = await listUserRoles(db, 'alice'); // [{ id: 2, roleName: 'admin', … }]
+ * @example const roles = listUserRoles(db, 'alice'); // [{ id: 2, roleName: 'admin', … }]
  */
-export async function listUserRoles(db: SystemDb, username: string): Promise<Role[]> {
+export function listUserRoles(db: SystemDb, username: string): Role[] {
   const name = parseField(Username, username, 'username', 'user_roles');
   return mapped('user_roles', () =>
     db
@@ -167,9 +167,9 @@ export async function listUserRoles(db: SystemDb, username: string): Promise<Rol
 /**
  * A user's groups, by name.
  *
- * @example const groups = await listUserGroups(db, 'alice');
+ * @example const groups = listUserGroups(db, 'alice');
  */
-export async function listUserGroups(db: SystemDb, username: string): Promise<Group[]> {
+export function listUserGroups(db: SystemDb, username: string): Group[] {
   const name = parseField(Username, username, 'username', 'user_groups');
   return mapped('user_groups', () =>
     db

@@ -3,9 +3,9 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { riseAndShine } from '../../schema/tatlock-system';
-import type { SystemDb } from './internal';
+import { mapped, notFound, type SystemDb } from './internal';
 
 export type RiseAndShine = typeof riseAndShine.$inferSelect;
 
@@ -23,9 +23,9 @@ export type ListInstructionsInput = z.input<typeof ListInstructionsInput>;
 /**
  * Adds an instruction (enabled by default).
  *
- * @example await addRiseAndShine(db, { instruction: 'Check the calendar for today.' });
+ * @example addRiseAndShine(db, { instruction: 'Check the calendar for today.' });
  */
-export async function addRiseAndShine(db: SystemDb, input: AddInstructionInput): Promise<RiseAndShine> {
+export function addRiseAndShine(db: SystemDb, input: AddInstructionInput): RiseAndShine {
   const { instruction, enabled } = parseInput(AddInstructionInput, input, 'rise_and_shine');
   return mapped('rise_and_shine', () =>
     db
@@ -39,9 +39,9 @@ export async function addRiseAndShine(db: SystemDb, input: AddInstructionInput):
 /**
  * The instructions in the order they were added; only enabled ones unless `all`.
  *
- * @example const todo = await listRiseAndShine(db);
+ * @example const todo = listRiseAndShine(db);
  */
-export async function listRiseAndShine(db: SystemDb, options: ListInstructionsInput = {}): Promise<RiseAndShine[]> {
+export function listRiseAndShine(db: SystemDb, options: ListInstructionsInput = {}): RiseAndShine[] {
   const { all } = parseInput(ListInstructionsInput, options, 'rise_and_shine');
   return mapped('rise_and_shine', () =>
     db
@@ -56,9 +56,9 @@ export async function listRiseAndShine(db: SystemDb, options: ListInstructionsIn
 /**
  * Enables or disables an instruction; an unknown id is `NOT_FOUND` on `id`.
  *
- * @example await setRiseAndShineEnabled(db, { id: 3, enabled: false });
+ * @example setRiseAndShineEnabled(db, { id: 3, enabled: false });
  */
-export async function setRiseAndShineEnabled(db: SystemDb, input: SetInstructionEnabledInput): Promise<void> {
+export function setRiseAndShineEnabled(db: SystemDb, input: SetInstructionEnabledInput): void {
   const { id, enabled } = parseInput(SetInstructionEnabledInput, input, 'rise_and_shine');
   const changed = mapped(
     'rise_and_shine',
@@ -75,9 +75,9 @@ export async function setRiseAndShineEnabled(db: SystemDb, input: SetInstruction
 /**
  * Deletes an instruction; returns whether it existed.
  *
- * @example await deleteRiseAndShine(db, 3);
+ * @example deleteRiseAndShine(db, 3);
  */
-export async function deleteRiseAndShine(db: SystemDb, id: number): Promise<boolean> {
+export function deleteRiseAndShine(db: SystemDb, id: number): boolean {
   const key = parseField(InstructionId, id, 'id', 'rise_and_shine');
   return mapped('rise_and_shine', () => db.delete(riseAndShine).where(eq(riseAndShine.id, key)).run().changes > 0);
 }

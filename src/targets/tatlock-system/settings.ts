@@ -6,9 +6,9 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
-import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { settingOptions, systemSettings } from '../../schema/tatlock-system';
-import type { SystemDb } from './internal';
+import { mapped, notFound, type SystemDb } from './internal';
 
 export type SettingOption = typeof settingOptions.$inferSelect;
 
@@ -100,12 +100,12 @@ function store(tx: Tx, settingKey: string, value: string, description?: string |
  * the default option; a value that is not an enabled option is `VALIDATION` on `value`.
  *
  * @example
- * await defineSetting(db, {
+ * defineSetting(db, {
  *   settingKey: 'ollama_model', description: 'The model Tatlock talks to',
  *   options: [{ value: 'gemma3-cortex:latest', isDefault: true }, { value: 'llama3.2:3b' }],
  * });
  */
-export async function defineSetting(db: SystemDb, input: DefineSettingInput): Promise<Setting> {
+export function defineSetting(db: SystemDb, input: DefineSettingInput): Setting {
   const { settingKey, description, value, options } = parseInput(DefineSettingInput, input, 'system_settings');
   const initial = value ?? options.find((o) => o.isDefault && o.enabled)?.value ?? '';
   mapped('system_settings', () =>
@@ -130,27 +130,27 @@ export async function defineSetting(db: SystemDb, input: DefineSettingInput): Pr
       store(tx, settingKey, initial);
     }),
   );
-  return (await getSetting(db, settingKey)) as Setting;
+  return getSetting(db, settingKey) as Setting;
 }
 
 /**
  * Sets a setting's value, creating the setting if it does not exist. When the setting has
  * enabled options, the value must be one of them (`VALIDATION` on `value`).
  *
- * @example await setSetting(db, { settingKey: 'ollama_model', value: 'llama3.2:3b' });
+ * @example setSetting(db, { settingKey: 'ollama_model', value: 'llama3.2:3b' });
  */
-export async function setSetting(db: SystemDb, input: SetSettingInput): Promise<Setting> {
+export function setSetting(db: SystemDb, input: SetSettingInput): Setting {
   const { settingKey, value } = parseInput(SetSettingInput, input, 'system_settings');
   mapped('system_settings', () => db.transaction((tx) => store(tx, settingKey, value)));
-  return (await getSetting(db, settingKey)) as Setting;
+  return getSetting(db, settingKey) as Setting;
 }
 
 /**
  * A setting with its effective value, or `undefined` if it does not exist.
  *
- * @example const { value } = (await getSetting(db, 'ollama_model')) ?? {};
+ * @example const { value } = (getSetting(db, 'ollama_model')) ?? {};
  */
-export async function getSetting(db: SystemDb, settingKey: string): Promise<Setting | undefined> {
+export function getSetting(db: SystemDb, settingKey: string): Setting | undefined {
   const key = parseField(SettingKey, settingKey, 'settingKey', 'system_settings');
   return mapped('system_settings', () =>
     db.transaction((tx) => {
@@ -174,15 +174,15 @@ export async function getSetting(db: SystemDb, settingKey: string): Promise<Sett
 /**
  * Every setting with its effective value, by key.
  *
- * @example const settings = await listSettings(db);
+ * @example const settings = listSettings(db);
  */
-export async function listSettings(db: SystemDb): Promise<Setting[]> {
+export function listSettings(db: SystemDb): Setting[] {
   const keys = mapped('system_settings', () =>
     db.select({ key: systemSettings.settingKey }).from(systemSettings).orderBy(systemSettings.settingKey).all(),
   );
   const settings: Setting[] = [];
   for (const { key } of keys) {
-    const setting = await getSetting(db, key);
+    const setting = getSetting(db, key);
     if (setting) settings.push(setting);
   }
   return settings;
@@ -192,9 +192,9 @@ export async function listSettings(db: SystemDb): Promise<Setting[]> {
  * Adds an option to a setting or changes its flags. Making an option the default takes the
  * flag from the others. An unknown setting is `NOT_FOUND` on `settingKey`.
  *
- * @example await setSettingOption(db, { settingKey: 'ollama_model', value: 'qwen3:8b', enabled: true });
+ * @example setSettingOption(db, { settingKey: 'ollama_model', value: 'qwen3:8b', enabled: true });
  */
-export async function setSettingOption(db: SystemDb, input: SetOptionInput): Promise<SettingOption> {
+export function setSettingOption(db: SystemDb, input: SetOptionInput): SettingOption {
   const { settingKey, value, isDefault, enabled } = parseInput(SetOptionInput, input, 'setting_options');
   return mapped('setting_options', () =>
     db.transaction((tx) => {
@@ -222,9 +222,9 @@ export async function setSettingOption(db: SystemDb, input: SetOptionInput): Pro
 /**
  * A setting's options (enabled or not), in the order they were added.
  *
- * @example const options = await listSettingOptions(db, 'ollama_model');
+ * @example const options = listSettingOptions(db, 'ollama_model');
  */
-export async function listSettingOptions(db: SystemDb, settingKey: string): Promise<SettingOption[]> {
+export function listSettingOptions(db: SystemDb, settingKey: string): SettingOption[] {
   const key = parseField(SettingKey, settingKey, 'settingKey', 'setting_options');
   return mapped('setting_options', () =>
     db.select().from(settingOptions).where(eq(settingOptions.settingKey, key)).orderBy(asc(settingOptions.id)).all(),

@@ -5,9 +5,9 @@
  */
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { sqliteMapped as mapped, notFound, parseField, parseInput, preparedPerHandle } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { toolParameters, tools } from '../../schema/tatlock-system';
-import type { SystemDb } from './internal';
+import { mapped, notFound, prepared, type SystemDb } from './internal';
 
 export type ToolRow = typeof tools.$inferSelect;
 export interface ToolParameter {
@@ -66,7 +66,7 @@ const withParameters = {
   parameterRequired: toolParameters.isRequired,
 };
 
-const statements = preparedPerHandle((db: SystemDb) => ({
+const statements = prepared((db: SystemDb) => ({
   enabled: db
     .select(withParameters)
     .from(tools)
@@ -113,12 +113,12 @@ function fold(rows: JoinedRow[]): Tool[] {
  * replaced too), in one transaction.
  *
  * @example
- * await registerTool(db, {
+ * registerTool(db, {
  *   toolKey: 'web_search', description: 'Search the web', module: 'stem.tools', functionName: 'web_search',
  *   enabled: true, parameters: [{ name: 'query', type: 'string', required: true }],
  * });
  */
-export async function registerTool(db: SystemDb, input: RegisterToolInput): Promise<Tool> {
+export function registerTool(db: SystemDb, input: RegisterToolInput): Tool {
   const { parameters, enabled, prompts, ...tool } = parseInput(RegisterToolInput, input, 'tools');
   const values = { ...tool, enabled: enabled ? 1 : 0, prompts: prompts ?? null };
   mapped('tools', () =>
@@ -138,15 +138,15 @@ export async function registerTool(db: SystemDb, input: RegisterToolInput): Prom
       }
     }),
   );
-  return (await getTool(db, tool.toolKey)) as Tool;
+  return getTool(db, tool.toolKey) as Tool;
 }
 
 /**
  * A tool with its parameters, or `undefined`.
  *
- * @example const tool = await getTool(db, 'web_search');
+ * @example const tool = getTool(db, 'web_search');
  */
-export async function getTool(db: SystemDb, toolKey: string): Promise<Tool | undefined> {
+export function getTool(db: SystemDb, toolKey: string): Tool | undefined {
   const key = parseField(ToolKey, toolKey, 'toolKey', 'tools');
   const rows = mapped('tools', () =>
     db
@@ -163,9 +163,9 @@ export async function getTool(db: SystemDb, toolKey: string): Promise<Tool | und
 /**
  * Enables or disables a tool; an unknown tool is `NOT_FOUND` on `toolKey`.
  *
- * @example await setToolEnabled(db, { toolKey: 'web_search', enabled: false });
+ * @example setToolEnabled(db, { toolKey: 'web_search', enabled: false });
  */
-export async function setToolEnabled(db: SystemDb, input: SetToolEnabledInput): Promise<void> {
+export function setToolEnabled(db: SystemDb, input: SetToolEnabledInput): void {
   const { toolKey, enabled } = parseInput(SetToolEnabledInput, input, 'tools');
   const changed = mapped(
     'tools',
@@ -182,18 +182,18 @@ export async function setToolEnabled(db: SystemDb, input: SetToolEnabledInput): 
 /**
  * The enabled tools with their parameters (in registration order), by key: one prepared query.
  *
- * @example const tools = await listEnabledTools(db); // what the model may call
+ * @example const tools = listEnabledTools(db); // what the model may call
  */
-export async function listEnabledTools(db: SystemDb): Promise<Tool[]> {
+export function listEnabledTools(db: SystemDb): Tool[] {
   return fold(mapped('tools', () => statements(db).enabled.all()));
 }
 
 /**
  * Removes a tool and its parameters; returns whether it existed.
  *
- * @example await deleteTool(db, 'web_search');
+ * @example deleteTool(db, 'web_search');
  */
-export async function deleteTool(db: SystemDb, toolKey: string): Promise<boolean> {
+export function deleteTool(db: SystemDb, toolKey: string): boolean {
   const key = parseField(ToolKey, toolKey, 'toolKey', 'tools');
   return mapped('tools', () => db.delete(tools).where(eq(tools.toolKey, key)).run().changes > 0);
 }

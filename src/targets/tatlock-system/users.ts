@@ -6,10 +6,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
-import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { passwords, users } from '../../schema/tatlock-system';
 import { NewUsername, refuseLookalike, Username } from '../tatlock/folder';
-import type { SystemDb } from './internal';
+import { mapped, notFound, type SystemDb } from './internal';
 import { hashPassword, passwordMatches, wastePasswordCheck } from './passwords';
 
 export type User = typeof users.$inferSelect;
@@ -92,9 +92,9 @@ export async function createUser(db: SystemDb, input: CreateUserInput): Promise<
 /**
  * A user, or `undefined`.
  *
- * @example const user = await getUser(db, 'alice');
+ * @example const user = getUser(db, 'alice');
  */
-export async function getUser(db: SystemDb, username: string): Promise<User | undefined> {
+export function getUser(db: SystemDb, username: string): User | undefined {
   const name = parseField(Username, username, 'username', 'users');
   return mapped('users', () => db.select().from(users).where(eq(users.username, name)).get());
 }
@@ -102,10 +102,10 @@ export async function getUser(db: SystemDb, username: string): Promise<User | un
 /**
  * A user; a missing one is `NOT_FOUND` on `username`.
  *
- * @example const user = await getUserOrThrow(db, 'alice');
+ * @example const user = getUserOrThrow(db, 'alice');
  */
-export async function getUserOrThrow(db: SystemDb, username: string): Promise<User> {
-  const user = await getUser(db, username);
+export function getUserOrThrow(db: SystemDb, username: string): User {
+  const user = getUser(db, username);
   if (!user) throw notFound('users', 'username', username);
   return user;
 }
@@ -113,9 +113,9 @@ export async function getUserOrThrow(db: SystemDb, username: string): Promise<Us
 /**
  * Every user, by username.
  *
- * @example const all = await listUsers(db);
+ * @example const all = listUsers(db);
  */
-export async function listUsers(db: SystemDb): Promise<User[]> {
+export function listUsers(db: SystemDb): User[] {
   return mapped('users', () => db.select().from(users).orderBy(users.username).all());
 }
 
@@ -127,9 +127,9 @@ export async function listUsers(db: SystemDb): Promise<User[]> {
  * all is one on `firstName`, an unknown one names it) and an unknown user `NOT_FOUND` on
  * `username`; either way nothing is written.
  *
- * @example const user = await updateUser(db, { username: 'alice', lastName: 'Ng-Smith', email: 'alice@example.com' });
+ * @example const user = updateUser(db, { username: 'alice', lastName: 'Ng-Smith', email: 'alice@example.com' });
  */
-export async function updateUser(db: SystemDb, input: UpdateUserInput): Promise<User> {
+export function updateUser(db: SystemDb, input: UpdateUserInput): User {
   const unknown =
     typeof input === 'object' && input !== null
       ? Object.keys(input).find((key) => !(key in UpdateUserInput.shape))
@@ -157,9 +157,9 @@ export async function updateUser(db: SystemDb, input: UpdateUserInput): Promise<
  * Deletes a user with their password and role and group assignments; returns whether the user
  * existed.
  *
- * @example await deleteUser(db, 'alice');
+ * @example deleteUser(db, 'alice');
  */
-export async function deleteUser(db: SystemDb, username: string): Promise<boolean> {
+export function deleteUser(db: SystemDb, username: string): boolean {
   const name = parseField(Username, username, 'username', 'users');
   return mapped('users', () => db.delete(users).where(eq(users.username, name)).run().changes > 0);
 }

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { conversationMessages, conversations, conversationTopics } from '../../schema/tatlock-user';
-import { ConversationId, Moment, type UserDb } from './internal';
+import { ConversationId, Moment, mapped, notFound, type UserDb } from './internal';
 
 export type Conversation = typeof conversations.$inferSelect;
 
@@ -31,9 +31,9 @@ export type ListConversationsInput = z.input<typeof ListConversationsInput>;
 /**
  * Starts a conversation with no messages. A taken id is a `CONFLICT` on `conversationId`.
  *
- * @example const conversation = await startConversation(db, { title: 'Trip to Kyoto' });
+ * @example const conversation = startConversation(db, { title: 'Trip to Kyoto' });
  */
-export async function startConversation(db: UserDb, input: StartConversationInput = {}): Promise<Conversation> {
+export function startConversation(db: UserDb, input: StartConversationInput = {}): Conversation {
   const { conversationId, title, startedAt } = parseInput(StartConversationInput, input, 'conversations');
   return mapped('conversations', () =>
     db
@@ -55,9 +55,9 @@ export async function startConversation(db: UserDb, input: StartConversationInpu
 /**
  * Sets a conversation's title; an unknown conversation is `NOT_FOUND` on `conversationId`.
  *
- * @example await setConversationTitle(db, { conversationId, title: 'Kyoto, April' });
+ * @example setConversationTitle(db, { conversationId, title: 'Kyoto, April' });
  */
-export async function setConversationTitle(db: UserDb, input: SetTitleInput): Promise<Conversation> {
+export function setConversationTitle(db: UserDb, input: SetTitleInput): Conversation {
   const { conversationId, title } = parseInput(SetTitleInput, input, 'conversations');
   const row = mapped('conversations', () =>
     db.update(conversations).set({ title }).where(eq(conversations.conversationId, conversationId)).returning().get(),
@@ -69,9 +69,9 @@ export async function setConversationTitle(db: UserDb, input: SetTitleInput): Pr
 /**
  * A conversation, or `undefined`.
  *
- * @example const conversation = await getConversation(db, conversationId);
+ * @example const conversation = getConversation(db, conversationId);
  */
-export async function getConversation(db: UserDb, conversationId: string): Promise<Conversation | undefined> {
+export function getConversation(db: UserDb, conversationId: string): Conversation | undefined {
   const id = parseField(ConversationId, conversationId, 'conversationId', 'conversations');
   return mapped('conversations', () =>
     db.select().from(conversations).where(eq(conversations.conversationId, id)).get(),
@@ -82,9 +82,9 @@ export async function getConversation(db: UserDb, conversationId: string): Promi
  * The user's conversations, most recently active first (ties by id), `limit` (default 50) from
  * `offset`.
  *
- * @example const recent = await listConversations(db, { limit: 20 });
+ * @example const recent = listConversations(db, { limit: 20 });
  */
-export async function listConversations(db: UserDb, input: ListConversationsInput = {}): Promise<Conversation[]> {
+export function listConversations(db: UserDb, input: ListConversationsInput = {}): Conversation[] {
   const { limit, offset } = parseInput(ListConversationsInput, input, 'conversations');
   return mapped('conversations', () =>
     db
@@ -115,10 +115,10 @@ export interface DeletedConversation {
  * all zeros, not an error. Topics stay in `topics`, linked or not.
  *
  * @example
- * const { conversations, messages, topicLinks } = await deleteConversation(db, conversationId);
+ * const { conversations, messages, topicLinks } = deleteConversation(db, conversationId);
  * if (conversations === 0 && messages === 0) console.log('nothing to delete');
  */
-export async function deleteConversation(db: UserDb, conversationId: string): Promise<DeletedConversation> {
+export function deleteConversation(db: UserDb, conversationId: string): DeletedConversation {
   const id = parseField(ConversationId, conversationId, 'conversationId', 'conversations');
   return mapped('conversations', () =>
     db.transaction((tx) => {

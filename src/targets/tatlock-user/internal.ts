@@ -4,11 +4,20 @@
  */
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { z } from 'zod';
-import type * as schema from '../../schema/tatlock-user';
+import { sqliteKit } from '../../kit/sqlite';
+import * as schema from '../../schema/tatlock-user';
 
 export type TatlockUserSchema = typeof schema;
 /** What repository functions accept: `connect('tatlock-user', file)`'s or `openUserDatabase()`'s `db`. */
 export type UserDb = BetterSQLite3Database<TatlockUserSchema>;
+
+/**
+ * The repository kit: prepared statements per connection, and driver errors naming input fields.
+ * Constraint names and their fields come from the schema; the schema says them all.
+ * Repository functions are synchronous (docs/decisions/022).
+ */
+export const kit = sqliteKit<UserDb>(schema);
+export const { dbError, mapped, notFound, prepared } = kit;
 
 /** A conversation id as Tatlock writes them (uuids, or any short string). */
 export const ConversationId = z.string().min(1).max(200);

@@ -1,23 +1,22 @@
 /**
  * Messages (seed 001, `conversation_messages`) and what the model sees of a conversation: the
  * latest compact summary plus the messages after it. The hot paths (`appendMessage`,
- * `loadModelContext`) run drizzle prepared statements built once per handle.
+ * `loadModelContext`) run drizzle prepared statements built once per connection.
  */
 import { randomUUID } from 'node:crypto';
-import type BetterSqlite3 from 'better-sqlite3';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
-import { sqliteMapped as mapped, notFound, parseInput, preparedPerHandle } from '../../kit';
-import { conversationMessages, conversations, type messageRoles } from '../../schema/tatlock-user';
-import { ConversationId, Moment, type UserDb } from './internal';
+import { parseInput } from '../../kit';
+import { conversationMessages, conversations, messageRoles } from '../../schema/tatlock-user';
+import { ConversationId, Moment, mapped, notFound, prepared, type UserDb } from './internal';
 
 export type Message = typeof conversationMessages.$inferSelect;
 export type MessageRole = (typeof messageRoles)[number];
 
 export const AppendMessageInput = z.object({
   conversationId: ConversationId,
-  role: z.enum(['user', 'assistant']),
+  role: z.enum(messageRoles),
   content: z.string().min(1).max(1_000_000),
   /** Default: now. */
   timestamp: Moment,
@@ -47,7 +46,7 @@ export interface ModelContext {
 
 const ph = sql.placeholder;
 
-const statements = preparedPerHandle((db: UserDb) => {
+const statements = prepared((db, client) => {
   const touch = db
     .update(conversations)
     .set({ messageCount: sql`coalesce(${conversations.messageCount}, 0) + 1`, lastActivity: sql`${ph('timestamp')}` })
@@ -88,10 +87,9 @@ const statements = preparedPerHandle((db: UserDb) => {
       timestamp: row[5],
     };
   };
-  // better-sqlite3's own transaction function, built once per handle; a transaction handle
-  // (no $client) goes through drizzle, which nests a savepoint.
-  const client = (db as { $client?: BetterSqlite3.Database }).$client;
-  const append = client ? client.transaction(body) : (args: AppendArgs) => db.transaction(() => body(args));
+  // better-sqlite3's own transaction function, built once per connection; called inside a
+  // transaction, it runs as a savepoint.
+  const append = client.transaction(body);
   const context = db
     .select({
       compactSummary: conversations.compactSummary,
@@ -121,10 +119,10 @@ const statements = preparedPerHandle((db: UserDb) => {
  * An unknown conversation is `NOT_FOUND` on `conversationId`; nothing is written then.
  *
  * @example
- * await appendMessage(db, { conversationId, role: 'user', content: 'What is the weather in Lisbon?' });
- * await appendMessage(db, { conversationId, role: 'assistant', content: 'Sunny, 24 °C.' });
+ * appendMessage(db, { conversationId, role: 'user', content: 'What is the weather in Lisbon?' });
+ * appendMessage(db, { conversationId, role: 'assistant', content: 'Sunny, 24 °C.' });
  */
-export async function appendMessage(db: UserDb, input: AppendMessageInput): Promise<Message> {
+export function appendMessage(db: UserDb, input: AppendMessageInput): Message {
   const { conversationId, role, content, timestamp } = parseInput(AppendMessageInput, input, 'conversation_messages');
   const message = mapped('conversation_messages', () =>
     statements(db).append({ messageId: randomUUID(), conversationId, role, content, timestamp }),
@@ -139,9 +137,9 @@ export async function appendMessage(db: UserDb, input: AppendMessageInput): Prom
  * `NOT_FOUND` on `conversationId`.
  *
  * @example
- * const { compactSummary, messages } = await loadModelContext(db, { conversationId });
+ * const { compactSummary, messages } = loadModelContext(db, { conversationId });
  */
-export async function loadModelContext(db: UserDb, input: LoadContextInput): Promise<ModelContext> {
+export function loadModelContext(db: UserDb, input: LoadContextInput): ModelContext {
   const { conversationId } = parseInput(LoadContextInput, input, 'conversation_messages');
   // Array rows: [compact_summary, compacted_up_to, message_number, role, content, timestamp].
   const rows = mapped('conversation_messages', () => statements(db).context.values({ conversationId })) as [
@@ -168,9 +166,9 @@ export async function loadModelContext(db: UserDb, input: LoadContextInput): Pro
  * nor go back before the current compact (`INVALID_TRANSITION`); an unknown conversation is
  * `NOT_FOUND`.
  *
- * @example await storeCompact(db, { conversationId, summary: 'TOPICS DISCUSSED: …', upTo: 50 });
+ * @example storeCompact(db, { conversationId, summary: 'TOPICS DISCUSSED: …', upTo: 50 });
  */
-export async function storeCompact(db: UserDb, input: StoreCompactInput): Promise<void> {
+export function storeCompact(db: UserDb, input: StoreCompactInput): void {
   const { conversationId, summary, upTo } = parseInput(StoreCompactInput, input, 'conversations');
   mapped('conversations', () =>
     db.transaction((tx) => {
@@ -210,9 +208,9 @@ export async function storeCompact(db: UserDb, input: StoreCompactInput): Promis
  * Every message of a conversation, oldest first (for export or display; the model gets
  * `loadModelContext`).
  *
- * @example const all = await listMessages(db, { conversationId });
+ * @example const all = listMessages(db, { conversationId });
  */
-export async function listMessages(db: UserDb, input: LoadContextInput): Promise<Message[]> {
+export function listMessages(db: UserDb, input: LoadContextInput): Message[] {
   const { conversationId } = parseInput(LoadContextInput, input, 'conversation_messages');
   return mapped('conversation_messages', () =>
     db

@@ -5,9 +5,9 @@
  */
 import { desc, eq, inArray, max, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { sqliteMapped as mapped, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { personalVariables, personalVariablesKeys } from '../../schema/tatlock-user';
-import type { UserDb } from './internal';
+import { mapped, type UserDb } from './internal';
 
 export type PersonalVariable = typeof personalVariables.$inferSelect;
 
@@ -18,9 +18,9 @@ export type SetVariableInput = z.input<typeof SetVariableInput>;
 /**
  * Sets a personal variable, creating it (and its key) if new; one transaction.
  *
- * @example await setPersonalVariable(db, { key: 'hometown', value: 'Porto' });
+ * @example setPersonalVariable(db, { key: 'hometown', value: 'Porto' });
  */
-export async function setPersonalVariable(db: UserDb, input: SetVariableInput): Promise<void> {
+export function setPersonalVariable(db: UserDb, input: SetVariableInput): void {
   const { key, value } = parseInput(SetVariableInput, input, 'personal_variables');
   mapped('personal_variables', () =>
     db.transaction((tx) => {
@@ -43,9 +43,9 @@ export async function setPersonalVariable(db: UserDb, input: SetVariableInput): 
 /**
  * A personal variable's value, or `undefined`.
  *
- * @example const hometown = await getPersonalVariable(db, 'hometown'); // 'Porto'
+ * @example const hometown = getPersonalVariable(db, 'hometown'); // 'Porto'
  */
-export async function getPersonalVariable(db: UserDb, key: string): Promise<string | undefined> {
+export function getPersonalVariable(db: UserDb, key: string): string | undefined {
   const name = parseField(VariableKey, key, 'key', 'personal_variables');
   return mapped(
     'personal_variables',
@@ -62,9 +62,9 @@ export async function getPersonalVariable(db: UserDb, key: string): Promise<stri
 /**
  * Every personal variable (one per key, the latest), by key.
  *
- * @example const vars = await listPersonalVariables(db);
+ * @example const vars = listPersonalVariables(db);
  */
-export async function listPersonalVariables(db: UserDb): Promise<PersonalVariable[]> {
+export function listPersonalVariables(db: UserDb): PersonalVariable[] {
   return mapped('personal_variables', () =>
     db
       .select()
@@ -86,9 +86,9 @@ export async function listPersonalVariables(db: UserDb): Promise<PersonalVariabl
 /**
  * Deletes a personal variable (its key stays known); returns whether it existed.
  *
- * @example await deletePersonalVariable(db, 'hometown');
+ * @example deletePersonalVariable(db, 'hometown');
  */
-export async function deletePersonalVariable(db: UserDb, key: string): Promise<boolean> {
+export function deletePersonalVariable(db: UserDb, key: string): boolean {
   const name = parseField(VariableKey, key, 'key', 'personal_variables');
   return mapped(
     'personal_variables',
@@ -99,9 +99,9 @@ export async function deletePersonalVariable(db: UserDb, key: string): Promise<b
 /**
  * The keys of personal variables in use, by name.
  *
- * @example const keys = await listPersonalVariableKeys(db); // ['favourite_colour', 'hometown']
+ * @example const keys = listPersonalVariableKeys(db); // ['favourite_colour', 'hometown']
  */
-export async function listPersonalVariableKeys(db: UserDb): Promise<string[]> {
+export function listPersonalVariableKeys(db: UserDb): string[] {
   return mapped('personal_variables_keys', () =>
     db
       .selectDistinct({ key: personalVariablesKeys.key })

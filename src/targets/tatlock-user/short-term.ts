@@ -6,9 +6,9 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { sqliteMapped as mapped, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { shortTermStorage } from '../../schema/tatlock-user';
-import type { UserDb } from './internal';
+import { mapped, type UserDb } from './internal';
 
 export const StorageKey = z.string().trim().min(1).max(200);
 
@@ -32,9 +32,9 @@ const live = sql`(${shortTermStorage.expiresAt} is null or julianday(${shortTerm
 /**
  * Stores a value under a key, replacing what was there (and its expiry).
  *
- * @example await putShortTerm(db, { key: 'last_location', value: 'Lisbon', ttlSeconds: 3600 });
+ * @example putShortTerm(db, { key: 'last_location', value: 'Lisbon', ttlSeconds: 3600 });
  */
-export async function putShortTerm(db: UserDb, input: PutShortTermInput): Promise<void> {
+export function putShortTerm(db: UserDb, input: PutShortTermInput): void {
   const { key, value, ttlSeconds, expiresAt } = parseInput(PutShortTermInput, input, 'short_term_storage');
   const expires =
     ttlSeconds !== undefined
@@ -55,9 +55,9 @@ export async function putShortTerm(db: UserDb, input: PutShortTermInput): Promis
 /**
  * The value under a key, or `undefined` if there is none or it has expired.
  *
- * @example const location = await getShortTerm(db, 'last_location');
+ * @example const location = getShortTerm(db, 'last_location');
  */
-export async function getShortTerm(db: UserDb, key: string): Promise<string | undefined> {
+export function getShortTerm(db: UserDb, key: string): string | undefined {
   const name = parseField(StorageKey, key, 'key', 'short_term_storage');
   return mapped(
     'short_term_storage',
@@ -73,9 +73,9 @@ export async function getShortTerm(db: UserDb, key: string): Promise<string | un
 /**
  * Deletes a key; returns whether it existed.
  *
- * @example await deleteShortTerm(db, 'otp');
+ * @example deleteShortTerm(db, 'otp');
  */
-export async function deleteShortTerm(db: UserDb, key: string): Promise<boolean> {
+export function deleteShortTerm(db: UserDb, key: string): boolean {
   const name = parseField(StorageKey, key, 'key', 'short_term_storage');
   return mapped(
     'short_term_storage',
@@ -86,8 +86,8 @@ export async function deleteShortTerm(db: UserDb, key: string): Promise<boolean>
 /**
  * Removes every expired value; returns how many.
  *
- * @example const removed = await purgeExpiredShortTerm(db);
+ * @example const removed = purgeExpiredShortTerm(db);
  */
-export async function purgeExpiredShortTerm(db: UserDb): Promise<number> {
+export function purgeExpiredShortTerm(db: UserDb): number {
   return mapped('short_term_storage', () => db.delete(shortTermStorage).where(sql`not ${live}`).run().changes);
 }

@@ -4,9 +4,9 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { sqliteMapped as mapped, notFound, parseField, parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import { conversations, conversationTopics, topics } from '../../schema/tatlock-user';
-import { ConversationId, Moment, type UserDb } from './internal';
+import { ConversationId, Moment, mapped, notFound, type UserDb } from './internal';
 
 export type Topic = typeof topics.$inferSelect;
 export interface ConversationTopic {
@@ -33,9 +33,9 @@ export type LinkTopicInput = z.input<typeof LinkTopicInput>;
  * first and last occurrence to `at` and the count to 1; later ones widen the occurrences and
  * add 1 to the count. An unknown conversation is `NOT_FOUND` on `conversationId`.
  *
- * @example const link = await linkTopic(db, { conversationId, topic: 'travel' });
+ * @example const link = linkTopic(db, { conversationId, topic: 'travel' });
  */
-export async function linkTopic(db: UserDb, input: LinkTopicInput): Promise<ConversationTopic> {
+export function linkTopic(db: UserDb, input: LinkTopicInput): ConversationTopic {
   const { conversationId, topic, at } = parseInput(LinkTopicInput, input, 'conversation_topics');
   return mapped('conversation_topics', () =>
     db.transaction((tx) => {
@@ -88,9 +88,9 @@ const linkColumns = {
 /**
  * A conversation's topics, the most frequent first.
  *
- * @example const topics = await listConversationTopics(db, conversationId);
+ * @example const topics = listConversationTopics(db, conversationId);
  */
-export async function listConversationTopics(db: UserDb, conversationId: string): Promise<ConversationTopic[]> {
+export function listConversationTopics(db: UserDb, conversationId: string): ConversationTopic[] {
   const id = parseField(ConversationId, conversationId, 'conversationId', 'conversation_topics');
   return mapped('conversation_topics', () =>
     db
@@ -106,9 +106,9 @@ export async function listConversationTopics(db: UserDb, conversationId: string)
 /**
  * The conversations a topic came up in, most recent occurrence first.
  *
- * @example const links = await findConversationsByTopic(db, 'travel');
+ * @example const links = findConversationsByTopic(db, 'travel');
  */
-export async function findConversationsByTopic(db: UserDb, topic: string): Promise<ConversationTopic[]> {
+export function findConversationsByTopic(db: UserDb, topic: string): ConversationTopic[] {
   const name = parseField(TopicName, topic, 'topic', 'topics');
   return mapped('conversation_topics', () =>
     db
@@ -123,8 +123,8 @@ export async function findConversationsByTopic(db: UserDb, topic: string): Promi
 /**
  * Every topic, by name.
  *
- * @example const all = await listTopics(db);
+ * @example const all = listTopics(db);
  */
-export async function listTopics(db: UserDb): Promise<Topic[]> {
+export function listTopics(db: UserDb): Topic[] {
   return mapped('topics', () => db.select().from(topics).orderBy(topics.topicName).all());
 }

@@ -6,8 +6,8 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { PgDb } from '../../connect';
 import { ChatstoreError } from '../../errors';
-import { pgErrors, preparedPerHandle as sharedPreparedPerHandle } from '../../kit';
-import type * as schema from '../../schema/telegram';
+import { postgresqlKit } from '../../kit/postgresql';
+import * as schema from '../../schema/telegram';
 
 export type TelegramSchema = typeof schema;
 /**
@@ -17,35 +17,20 @@ export type TelegramSchema = typeof schema;
 export type TelegramDb = PgDb<TelegramSchema>;
 export type TelegramTx = PgTransaction<PgQueryResultHKT, TelegramSchema, ExtractTablesWithRelations<TelegramSchema>>;
 
-/** Prepared statements built once per handle (see `preparedPerHandle` in ../shared). */
-export const preparedPerHandle = <T>(build: (db: TelegramDb) => T) => sharedPreparedPerHandle(build);
-
-// PostgreSQL reports constraint names, not input fields; callers branch on the field.
-const constraintFields: Record<string, string> = {
-  users_telegram_id_key: 'telegramId',
-  dialogs_user_id_fkey: 'userId',
+/**
+ * The repository kit: prepared statements per handle, and driver errors naming input fields.
+ * Constraint names and their fields come from the schema; by hand only what it cannot say.
+ */
+export const kit = postgresqlKit<TelegramDb>(schema, {
+  // (user_id, telegram_dialog_id): the user exists; the dialog id is what clashes.
   uq_dialog_user_telegram: 'telegramDialogId',
-  processed_responses_dialog_id_fkey: 'dialogId',
-  uq_dialog_response: 'dialogId',
-  sessions_user_id_fkey: 'userId',
+  // Tokens are stored from the input the caller passes: `accessToken`, `refreshToken` (digested).
   sessions_token_key: 'accessToken',
-  sessions_refresh_token_key: 'refreshToken',
-  sessions_refresh_expires_at_check: 'refreshExpiresAt',
   session_rotated_tokens_pkey: 'refreshToken',
-  authentication_data_user_id_fkey: 'userId',
-  authentication_data_telegram_id_key: 'telegramId',
-  uq_authentication_data_active_user: 'userId',
-  user_selected_models_user_id_fkey: 'userId',
-  user_selected_models_user_id_key: 'userId',
-  tasks_dialog_id_fkey: 'dialogId',
-  tasks_user_id_fkey: 'userId',
+  // attempts >= 0 AND max_attempts >= 1: callers set only maxAttempts.
   tasks_attempts_check: 'maxAttempts',
-  processed_responses_send_attempts_check: 'sendAttempts',
-};
-
-export const { dbError, mapped } = pgErrors(constraintFields);
-
-export { notFound } from '../../kit';
+});
+export const { dbError, mapped, notFound, prepared } = kit;
 
 export function invalidTransition(entity: string, field: string, message: string): ChatstoreError {
   return new ChatstoreError('INVALID_TRANSITION', message, { entity, field });

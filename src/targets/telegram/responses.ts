@@ -19,7 +19,7 @@ import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { dialogs, processedResponses, type processingStatuses } from '../../schema/telegram';
 import { DialogId, ResponseId, UserId } from './ids';
-import { invalidTransition, mapped, notFound, preparedPerHandle, type TelegramDb, type TelegramTx } from './internal';
+import { invalidTransition, mapped, notFound, prepared, type TelegramDb, type TelegramTx } from './internal';
 
 export type ProcessedResponse = typeof processedResponses.$inferSelect;
 export type ProcessingStatus = (typeof processingStatuses)[number];
@@ -84,7 +84,7 @@ const ph = sql.placeholder;
 /** Statuses whose row a new suggestion may take over: the review and the sending are over. */
 const settled = sql.raw(`'REJECTED', 'SENT', 'FAILED'`);
 
-const statements = preparedPerHandle((db) => {
+const statements = prepared((db) => {
   // One statement, one round trip, atomic. The dialog's row (one per dialog) is taken over when
   // it is settled, or pending for an older message; it gets a new id, so a reviewer still
   // holding the old one gets NOT_FOUND instead of approving text they never saw. An approved

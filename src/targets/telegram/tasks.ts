@@ -14,7 +14,7 @@ import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { type TaskPayload, taskPriorities, taskStatuses, tasks, taskTypes } from '../../schema/telegram';
 import { DialogId, TaskId, UserId } from './ids';
-import { invalidTransition, mapped, notFound, preparedPerHandle, type TelegramDb } from './internal';
+import { invalidTransition, mapped, notFound, prepared, type TelegramDb } from './internal';
 
 export type Task = typeof tasks.$inferSelect;
 export type TaskStatus = (typeof taskStatuses)[number];
@@ -74,7 +74,7 @@ export interface EnqueuedTask {
 const ph = sql.placeholder;
 const releaseLock = { lockedBy: null, lockedAt: null, heartbeatAt: null } as const;
 
-const statements = preparedPerHandle((db) => {
+const statements = prepared((db) => {
   // Highest priority first (enum order LOW < NORMAL < HIGH), then oldest: the order of the
   // partial index ix_tasks_claim, so the subquery reads one index entry per skipped lock.
   const next = db

@@ -8,7 +8,7 @@ import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, type SQL, sql } fro
 import { z } from 'zod';
 import { parseInput } from '../../kit';
 import { conversationMetadata, conversations, messages } from '../../schema/todo';
-import { type Jsonified, jsonify, mapped, notFound, preparedPerHandle, type TodoDb } from './internal';
+import { type Jsonified, jsonify, mapped, notFound, prepared, type TodoDb } from './internal';
 import { UserId } from './users';
 
 export type Conversation = typeof conversations.$inferSelect;
@@ -43,7 +43,7 @@ export type ArchiveConversationsInput = z.input<typeof ArchiveConversationsInput
 export const SetConversationTopicInput = ConversationRef.extend({ topic: Topic.nullable() });
 export type SetConversationTopicInput = z.input<typeof SetConversationTopicInput>;
 
-const statements = preparedPerHandle((db) => ({
+const statements = prepared((db) => ({
   list: db
     .select()
     .from(conversations)

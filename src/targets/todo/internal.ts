@@ -6,8 +6,8 @@
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { PgDb } from '../../connect';
-import { pgErrors, preparedPerHandle as sharedPreparedPerHandle } from '../../kit';
-import type * as schema from '../../schema/todo';
+import { postgresqlKit } from '../../kit/postgresql';
+import * as schema from '../../schema/todo';
 
 export type TodoSchema = typeof schema;
 /** A drizzle handle typed with the todo schema, e.g. `drizzle({ client, schema })`. */
@@ -24,25 +24,12 @@ export type TodoTx<S extends Record<string, unknown> = TodoSchema> = PgTransacti
   ExtractTablesWithRelations<S>
 >;
 
-/** Prepared statements built once per handle (see `preparedPerHandle` in ../shared). */
-export const preparedPerHandle = <T>(build: (db: TodoDb) => T) => sharedPreparedPerHandle(build);
-
-// PostgreSQL reports constraint names, not input fields; callers branch on the field.
-const constraintFields: Record<string, string> = {
-  users_pkey: 'id',
-  users_email_key: 'email',
-  tasks_user_id_fkey: 'userId',
-  conversations_user_id_fkey: 'userId',
-  messages_user_id_fkey: 'userId',
-  messages_conversation_id_fkey: 'conversationId',
-  messages_role_check: 'role',
-  conversation_metadata_conversation_id_fkey: 'conversationId',
-  conversation_metadata_conversation_id_key: 'conversationId',
-};
-
-export const { dbError, mapped } = pgErrors(constraintFields);
-
-export { notFound } from '../../kit';
+/**
+ * The repository kit: prepared statements per handle, and driver errors naming input fields.
+ * Constraint names and their fields come from the schema; the schema says them all.
+ */
+export const kit = postgresqlKit<TodoDb>(schema);
+export const { dbError, mapped, notFound, prepared } = kit;
 
 /** A row as JSON carries it: dates become ISO strings. */
 export type Jsonified<T> = {

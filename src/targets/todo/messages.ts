@@ -20,7 +20,7 @@ import {
   users,
 } from '../../schema/todo';
 import { ConversationId } from './conversations';
-import { mapped, notFound, preparedPerHandle, type TodoDb } from './internal';
+import { mapped, notFound, prepared, type TodoDb } from './internal';
 import { UserId } from './users';
 
 export type Message = typeof messages.$inferSelect;
@@ -94,7 +94,7 @@ export type RecentActivity = Pick<Message, 'id' | 'conversationId' | 'createdAt'
 
 const ph = sql.placeholder;
 
-const statements = preparedPerHandle((db) => {
+const statements = prepared((db) => {
   // appendMessage as ONE statement: one round trip, atomic without BEGIN/COMMIT. `conv`
   // both checks ownership and bumps updated_at; nothing is inserted when it matches no row.
   // clock_timestamp(), not the column default (transaction start): messages appended in one

@@ -90,7 +90,7 @@ describe('users and passwords', () => {
 
   it('changes a password only with the current one; an administrator can reset it', async () => {
     await expectChatstoreError(
-      changePassword(db, { username: 'alice', currentPassword: 'wrong', newPassword: 'new password 1' }),
+      () => changePassword(db, { username: 'alice', currentPassword: 'wrong', newPassword: 'new password 1' }),
       'PERMISSION_DENIED',
       'currentPassword',
     );
@@ -108,7 +108,7 @@ describe('users and passwords', () => {
     await setPassword(db, { username: 'bob', password: 'reset by admin' });
     expect(await verifyPassword(db, { username: 'bob', password: 'reset by admin' })).toBe(true);
     await expectChatstoreError(
-      setPassword(db, { username: 'nobody', password: 'whatever123' }),
+      () => setPassword(db, { username: 'nobody', password: 'whatever123' }),
       'NOT_FOUND',
       'username',
     );
@@ -126,37 +126,38 @@ describe('users and passwords', () => {
   it('rejects bad input naming the field, writing nothing', async () => {
     const before = await count('users');
     await expectChatstoreError(
-      createUser(db, { username: '../etc', firstName: 'X', lastName: 'Y', password: 'long enough' }),
+      () => createUser(db, { username: '../etc', firstName: 'X', lastName: 'Y', password: 'long enough' }),
       'VALIDATION',
       'username',
     );
     await expectChatstoreError(
-      createUser(db, { username: 'carol', firstName: '', lastName: 'Y', password: 'long enough' }),
+      () => createUser(db, { username: 'carol', firstName: '', lastName: 'Y', password: 'long enough' }),
       'VALIDATION',
       'firstName',
     );
     await expectChatstoreError(
-      createUser(db, {
-        username: 'carol',
-        firstName: 'C',
-        lastName: 'Y',
-        email: 'not-an-email',
-        password: 'long enough',
-      }),
+      () =>
+        createUser(db, {
+          username: 'carol',
+          firstName: 'C',
+          lastName: 'Y',
+          email: 'not-an-email',
+          password: 'long enough',
+        }),
       'VALIDATION',
       'email',
     );
     await expectChatstoreError(
-      createUser(db, { username: 'carol', firstName: 'C', lastName: 'Y', password: 'short' }),
+      () => createUser(db, { username: 'carol', firstName: 'C', lastName: 'Y', password: 'short' }),
       'VALIDATION',
       'password',
     );
     await expectChatstoreError(
-      createUser(db, { username: 'alice', firstName: 'A', lastName: 'N', password: 'long enough' }),
+      () => createUser(db, { username: 'alice', firstName: 'A', lastName: 'N', password: 'long enough' }),
       'CONFLICT',
       'username',
     );
-    await expectChatstoreError(getUser(db, 'a/b'), 'VALIDATION', 'username');
+    await expectChatstoreError(() => getUser(db, 'a/b'), 'VALIDATION', 'username');
     expect(await count('users')).toBe(before);
     expect(await count('passwords')).toBe(before);
   });
@@ -179,10 +180,18 @@ describe('roles and groups', () => {
     expect(await unassignGroup(db, { username: 'dave', groupName: 'family' })).toBe(true);
     await assignGroup(db, { username: 'dave', groupName: 'family' });
 
-    await expectChatstoreError(createRole(db, { roleName: 'admin' }), 'CONFLICT', 'roleName');
-    await expectChatstoreError(assignRole(db, { username: 'dave', roleName: 'nope' }), 'NOT_FOUND', 'roleName');
-    await expectChatstoreError(assignRole(db, { username: 'nobody', roleName: 'admin' }), 'NOT_FOUND', 'username');
-    await expectChatstoreError(assignGroup(db, { username: 'dave', groupName: 'nope' }), 'NOT_FOUND', 'groupName');
+    await expectChatstoreError(() => createRole(db, { roleName: 'admin' }), 'CONFLICT', 'roleName');
+    await expectChatstoreError(() => assignRole(db, { username: 'dave', roleName: 'nope' }), 'NOT_FOUND', 'roleName');
+    await expectChatstoreError(
+      () => assignRole(db, { username: 'nobody', roleName: 'admin' }),
+      'NOT_FOUND',
+      'username',
+    );
+    await expectChatstoreError(
+      () => assignGroup(db, { username: 'dave', groupName: 'nope' }),
+      'NOT_FOUND',
+      'groupName',
+    );
 
     expect(await deleteUser(db, 'dave')).toBe(true);
     expect(await getUser(db, 'dave')).toBeUndefined();
@@ -250,18 +259,19 @@ describe('tools', () => {
     expect(await deleteTool(db, 'shell')).toBe(true);
     expect(await count('tool_parameters')).toBe(2);
 
-    await expectChatstoreError(setToolEnabled(db, { toolKey: 'nope', enabled: true }), 'NOT_FOUND', 'toolKey');
+    await expectChatstoreError(() => setToolEnabled(db, { toolKey: 'nope', enabled: true }), 'NOT_FOUND', 'toolKey');
     await expectChatstoreError(
-      registerTool(db, {
-        toolKey: 'dup',
-        description: 'd',
-        module: 'm',
-        functionName: 'f',
-        parameters: [
-          { name: 'a', type: 'string' },
-          { name: 'a', type: 'string' },
-        ],
-      }),
+      () =>
+        registerTool(db, {
+          toolKey: 'dup',
+          description: 'd',
+          module: 'm',
+          functionName: 'f',
+          parameters: [
+            { name: 'a', type: 'string' },
+            { name: 'a', type: 'string' },
+          ],
+        }),
       'VALIDATION',
       'parameters',
     );
@@ -277,8 +287,8 @@ describe('rise and shine', () => {
     expect((await listRiseAndShine(db)).map((r) => r.instruction)).toEqual(['Summarise unread mail.']);
     expect(await listRiseAndShine(db, { all: true })).toHaveLength(2);
     expect(await deleteRiseAndShine(db, second.id)).toBe(true);
-    await expectChatstoreError(setRiseAndShineEnabled(db, { id: 999, enabled: true }), 'NOT_FOUND', 'id');
-    await expectChatstoreError(addRiseAndShine(db, { instruction: ' ' }), 'VALIDATION', 'instruction');
+    await expectChatstoreError(() => setRiseAndShineEnabled(db, { id: 999, enabled: true }), 'NOT_FOUND', 'id');
+    await expectChatstoreError(() => addRiseAndShine(db, { instruction: ' ' }), 'VALIDATION', 'instruction');
   });
 });
 
@@ -291,7 +301,11 @@ describe('settings', () => {
     });
     expect(defined).toMatchObject({ value: 'gemma3-cortex:latest', source: 'stored' });
     expect((await setSetting(db, { settingKey: 'ollama_model', value: 'llama3.2:3b' })).value).toBe('llama3.2:3b');
-    await expectChatstoreError(setSetting(db, { settingKey: 'ollama_model', value: 'gpt-5' }), 'VALIDATION', 'value');
+    await expectChatstoreError(
+      () => setSetting(db, { settingKey: 'ollama_model', value: 'gpt-5' }),
+      'VALIDATION',
+      'value',
+    );
     expect((await getSetting(db, 'ollama_model'))?.value).toBe('llama3.2:3b');
 
     // Disabling the chosen option: the default stands in until a valid value is set.
@@ -302,7 +316,7 @@ describe('settings', () => {
       options: ['gemma3-cortex:latest', 'qwen3:8b'],
     });
     await expectChatstoreError(
-      setSetting(db, { settingKey: 'ollama_model', value: 'llama3.2:3b' }),
+      () => setSetting(db, { settingKey: 'ollama_model', value: 'llama3.2:3b' }),
       'VALIDATION',
       'value',
     );
@@ -319,25 +333,30 @@ describe('settings', () => {
       ['ollama_model', 'qwen3:8b'],
     ]);
     expect(await getSetting(db, 'missing')).toBeUndefined();
-    await expectChatstoreError(setSettingOption(db, { settingKey: 'missing', value: 'x' }), 'NOT_FOUND', 'settingKey');
     await expectChatstoreError(
-      defineSetting(db, {
-        settingKey: 'bad',
-        options: [
-          { value: 'a', isDefault: true },
-          { value: 'b', isDefault: true },
-        ],
-      }),
+      () => setSettingOption(db, { settingKey: 'missing', value: 'x' }),
+      'NOT_FOUND',
+      'settingKey',
+    );
+    await expectChatstoreError(
+      () =>
+        defineSetting(db, {
+          settingKey: 'bad',
+          options: [
+            { value: 'a', isDefault: true },
+            { value: 'b', isDefault: true },
+          ],
+        }),
       'VALIDATION',
       'options',
     );
     await expectChatstoreError(
-      defineSetting(db, { settingKey: 'bad', options: [{ value: 'a' }] }),
+      () => defineSetting(db, { settingKey: 'bad', options: [{ value: 'a' }] }),
       'VALIDATION',
       'value',
     );
     await expectChatstoreError(
-      defineSetting(db, { settingKey: 'bad', value: 'c', options: [{ value: 'a', isDefault: true }] }),
+      () => defineSetting(db, { settingKey: 'bad', value: 'c', options: [{ value: 'a', isDefault: true }] }),
       'VALIDATION',
       'value',
     );
@@ -383,21 +402,29 @@ describe('updateUser', () => {
   it('names the field on bad input and writes nothing', async () => {
     await conn.client.query(`update users set updated_at = '2000-01-01 00:00:00' where username = 'carol'`);
     const before = await usersRow('carol');
-    await expectChatstoreError(updateUser(db, { username: 'carol', email: 'not an email' }), 'VALIDATION', 'email');
-    await expectChatstoreError(updateUser(db, { username: 'carol', firstName: '  ' }), 'VALIDATION', 'firstName');
     await expectChatstoreError(
-      updateUser(db, { username: 'carol', lastName: 'x'.repeat(201) }),
+      () => updateUser(db, { username: 'carol', email: 'not an email' }),
+      'VALIDATION',
+      'email',
+    );
+    await expectChatstoreError(() => updateUser(db, { username: 'carol', firstName: '  ' }), 'VALIDATION', 'firstName');
+    await expectChatstoreError(
+      () => updateUser(db, { username: 'carol', lastName: 'x'.repeat(201) }),
       'VALIDATION',
       'lastName',
     );
-    await expectChatstoreError(updateUser(db, { username: 'carol' }), 'VALIDATION', 'firstName');
+    await expectChatstoreError(() => updateUser(db, { username: 'carol' }), 'VALIDATION', 'firstName');
     await expectChatstoreError(
-      updateUser(db, { username: 'carol', firstName: 'C', createdAt: 'now' } as never),
+      () => updateUser(db, { username: 'carol', firstName: 'C', createdAt: 'now' } as never),
       'VALIDATION',
       'createdAt',
     );
-    await expectChatstoreError(updateUser(db, { username: '../carol', firstName: 'C' }), 'VALIDATION', 'username');
-    await expectChatstoreError(updateUser(db, { username: 'nobody', firstName: 'N' }), 'NOT_FOUND', 'username');
+    await expectChatstoreError(
+      () => updateUser(db, { username: '../carol', firstName: 'C' }),
+      'VALIDATION',
+      'username',
+    );
+    await expectChatstoreError(() => updateUser(db, { username: 'nobody', firstName: 'N' }), 'NOT_FOUND', 'username');
     expect(await usersRow('carol')).toEqual(before);
     expect(await count(`users where username = 'nobody'`)).toBe(0);
   });

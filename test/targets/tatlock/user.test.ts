@@ -98,7 +98,7 @@ describe('openUserDatabase', () => {
     'x'.repeat(65),
   ])('refuses the username %j before touching any file', async (username) => {
     const before = readdirSync(dataDir).sort();
-    await expectChatstoreError(openUserDatabase(username, { dataDir }), 'VALIDATION', 'username');
+    await expectChatstoreError(() => openUserDatabase(username, { dataDir }), 'VALIDATION', 'username');
     expect(readdirSync(dataDir).sort()).toEqual(before);
     expect(existsSync(path.join(dataDir, '..', 'x_longterm.db'))).toBe(false);
   });
@@ -148,9 +148,13 @@ describe('conversations and messages', () => {
       [5, 'message 5'],
       [6, 'message 6'],
     ]);
-    await expectChatstoreError(storeCompact(db, { conversationId, summary: 'too far', upTo: 7 }), 'VALIDATION', 'upTo');
     await expectChatstoreError(
-      storeCompact(db, { conversationId, summary: 'backwards', upTo: 2 }),
+      () => storeCompact(db, { conversationId, summary: 'too far', upTo: 7 }),
+      'VALIDATION',
+      'upTo',
+    );
+    await expectChatstoreError(
+      () => storeCompact(db, { conversationId, summary: 'backwards', upTo: 2 }),
       'INVALID_TRANSITION',
       'upTo',
     );
@@ -178,37 +182,45 @@ describe('conversations and messages', () => {
     const { conversationId } = await startConversation(db, {});
     const before = await counts();
     await expectChatstoreError(
-      appendMessage(db, { conversationId, role: 'system' as 'user', content: 'x' }),
+      () => appendMessage(db, { conversationId, role: 'system' as 'user', content: 'x' }),
       'VALIDATION',
       'role',
     );
     await expectChatstoreError(
-      appendMessage(db, { conversationId, role: 'user', content: '' }),
+      () => appendMessage(db, { conversationId, role: 'user', content: '' }),
       'VALIDATION',
       'content',
     );
     await expectChatstoreError(
-      appendMessage(db, { conversationId, role: 'user', content: 'x', timestamp: 'yesterday' }),
+      () => appendMessage(db, { conversationId, role: 'user', content: 'x', timestamp: 'yesterday' }),
       'VALIDATION',
       'timestamp',
     );
     await expectChatstoreError(
-      appendMessage(db, { conversationId: 'nope', role: 'user', content: 'x' }),
+      () => appendMessage(db, { conversationId: 'nope', role: 'user', content: 'x' }),
       'NOT_FOUND',
       'conversationId',
     );
-    await expectChatstoreError(loadModelContext(db, { conversationId: '' }), 'VALIDATION', 'conversationId');
-    await expectChatstoreError(loadModelContext(db, { conversationId: 'nope' }), 'NOT_FOUND', 'conversationId');
-    await expectChatstoreError(startConversation(db, { conversationId }), 'CONFLICT', 'conversationId');
+    await expectChatstoreError(() => loadModelContext(db, { conversationId: '' }), 'VALIDATION', 'conversationId');
+    await expectChatstoreError(() => loadModelContext(db, { conversationId: 'nope' }), 'NOT_FOUND', 'conversationId');
+    await expectChatstoreError(() => startConversation(db, { conversationId }), 'CONFLICT', 'conversationId');
     await expectChatstoreError(
-      setConversationTitle(db, { conversationId: 'nope', title: 't' }),
+      () => setConversationTitle(db, { conversationId: 'nope', title: 't' }),
       'NOT_FOUND',
       'conversationId',
     );
-    await expectChatstoreError(linkTopic(db, { conversationId, topic: '  ' }), 'VALIDATION', 'topic');
-    await expectChatstoreError(linkTopic(db, { conversationId: 'nope', topic: 'x' }), 'NOT_FOUND', 'conversationId');
-    await expectChatstoreError(setPersonalVariable(db, { key: '', value: 'x' }), 'VALIDATION', 'key');
-    await expectChatstoreError(putShortTerm(db, { key: 'k', value: 'v', ttlSeconds: -1 }), 'VALIDATION', 'ttlSeconds');
+    await expectChatstoreError(() => linkTopic(db, { conversationId, topic: '  ' }), 'VALIDATION', 'topic');
+    await expectChatstoreError(
+      () => linkTopic(db, { conversationId: 'nope', topic: 'x' }),
+      'NOT_FOUND',
+      'conversationId',
+    );
+    await expectChatstoreError(() => setPersonalVariable(db, { key: '', value: 'x' }), 'VALIDATION', 'key');
+    await expectChatstoreError(
+      () => putShortTerm(db, { key: 'k', value: 'v', ttlSeconds: -1 }),
+      'VALIDATION',
+      'ttlSeconds',
+    );
     expect(await counts()).toEqual(before);
   });
 });
@@ -333,8 +345,8 @@ describe('deleteConversation', () => {
 
   it('rejects a bad id and writes nothing', async () => {
     const before = await counts();
-    await expectChatstoreError(deleteConversation(db, ''), 'VALIDATION', 'conversationId');
-    await expectChatstoreError(deleteConversation(db, 42 as never), 'VALIDATION', 'conversationId');
+    await expectChatstoreError(() => deleteConversation(db, ''), 'VALIDATION', 'conversationId');
+    await expectChatstoreError(() => deleteConversation(db, 42 as never), 'VALIDATION', 'conversationId');
     expect(await counts()).toEqual(before);
   });
 });
