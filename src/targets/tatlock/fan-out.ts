@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { lockFileOf, type SqlClient } from '../../connect';
-import { acquireLock, type FileLock } from '../../connect/lock';
+import { acquireLock } from '../../connect/lock';
 import { ChatstoreError, type ErrorCode, toChatstoreError } from '../../errors';
 import { type AdoptResult, adopt } from '../../migrate/adopt';
 import { migrate, readStatus } from '../../migrate/engine';
@@ -18,7 +18,7 @@ import { loadMigrations, type MigrationSet } from '../../migrate/migrations';
 import { type Connection, connect } from '../connect';
 import { targets } from '../registry';
 import { importFieldVariant, type Reconciled, reconcileTurns } from './field';
-import { resolveTatlockFolder } from './folder';
+import { resolveTatlockFolder, type TatlockFolder } from './folder';
 
 export type TatlockTarget = 'tatlock-system' | 'tatlock-user';
 
@@ -251,21 +251,6 @@ export async function upgradeFile(
       ...rest,
     };
   };
-  // The file's own migration lock, held from before the copy until the copy replaced it: a second
-  // process upgrading the same file waits, then copies what this one left (decision 024). A file
-  // that does not exist yet is migrated in place, under the lock its connection takes.
-  let lock: FileLock | undefined;
-  try {
-    if (!dryRun && existsSync(file)) {
-      lock = await acquireLock(lockFileOf(file), {
-        what: `Tatlock file ${file}`,
-        timeoutMs: options.lockTimeoutMs,
-        hint: 'wait longer (--wait <seconds>)',
-      });
-    }
-  } catch (error) {
-    return result(failed(nothingDone(), error), null);
-  }
   const exists = existsSync(file);
   const scratch = dryRun ? mkdtempSync(path.join(tmpdir(), 'chatstore-dry-run-')) : undefined;
   const work = scratch ? path.join(scratch, path.basename(file)) : exists ? `${file}.chatstore-work` : file;
@@ -325,7 +310,6 @@ export async function upgradeFile(
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     // The work copy is this run's alone, so its migration lock file may go with it (decision 015).
     else if (exists) rmSync(lockFileOf(work), { force: true });
-    lock?.release();
   }
 }
 
@@ -347,10 +331,6 @@ export interface FieldAdoptResult extends AdoptResult {
 export async function adoptTatlockFile(target: TatlockTarget, file: string): Promise<FieldAdoptResult> {
   if (!existsSync(file))
     throw new ChatstoreError('DATABASE_NOT_FOUND', `No database file ${file}: nothing to adopt`, { field: 'db' });
-  const lock = await acquireLock(lockFileOf(file), {
-    what: `Tatlock file ${file}`,
-    hint: 'wait longer (--wait <seconds>)',
-  });
   const work = `${file}.chatstore-work`;
   let conn: Connection<TatlockTarget> | undefined;
   try {
@@ -371,7 +351,6 @@ export async function adoptTatlockFile(target: TatlockTarget, file: string): Pro
     await conn?.close();
     rmSync(work, { force: true });
     rmSync(lockFileOf(work), { force: true });
-    lock.release();
   }
 }
 
@@ -392,6 +371,29 @@ export async function adoptTatlockFile(target: TatlockTarget, file: string): Pro
 export async function migrateTatlockFolder(dir: string, options: FanOutOptions = {}): Promise<FanOutResult> {
   const started = performance.now();
   const folder = resolveTatlockFolder(dir);
+  // One fan-out per installation at a time, whole: a second one waits, then finds every file at
+  // the latest generation (decision 024). The lock is the folder's sibling `<folder>.lock`, as a
+  // PGlite directory's is, so nothing is added inside the installation.
+  const lock = options.dryRun
+    ? undefined
+    : await acquireLock(lockFileOf(folder.root), {
+        what: `Tatlock installation ${folder.root}`,
+        timeoutMs: options.lockTimeoutMs,
+        hint: 'wait longer (--wait <seconds>)',
+      });
+  try {
+    return await migrateFolder(dir, folder, options, started);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function migrateFolder(
+  dir: string,
+  folder: TatlockFolder,
+  options: FanOutOptions,
+  started: number,
+): Promise<FanOutResult> {
   const users = folder.users;
   const fileOptions: UpgradeFileOptions = {
     dryRun: options.dryRun,
