@@ -29,7 +29,7 @@ function credentials(t: Target): Partial<Config> {
   const given =
     process.env.CHATSTORE_DB ||
     (t.dialect === 'postgresql' ? process.env.DATABASE_URL : undefined) ||
-    (t.embeddedFile === null ? undefined : defaultLocation(t.name, t.dialect, 'data', t.embeddedFile));
+    (t.embeddedFile === null ? undefined : defaultLocation(t.name, t.dialect, undefined, t.embeddedFile));
   if (given === undefined) {
     // Only commands that open a database need one; generate and check must keep working.
     if (process.argv.includes('studio'))

@@ -3,11 +3,13 @@
  * build databases as they exist in the field without the seeds beside the clone.
  *   node --import tsx scripts/extract-fixtures.ts [seeds-dir]   (default ../shared/seeds)
  * test/fixtures.test.ts re-extracts and compares whenever the seeds are present.
- * Each target's extraction lives in scripts/fixtures/<target>.ts and is listed below.
+ * Each family's extraction (the registry's families: `tatlock` for both Tatlock targets) lives in
+ * scripts/fixtures/<family>.ts and is listed below; the type makes a missing one a compile error.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../src/paths';
+import type { FamilyName } from '../src/targets/registry';
 import { extractAgent } from './fixtures/agent';
 import { extractLetta } from './fixtures/letta';
 import { extractTatlock } from './fixtures/tatlock';
@@ -17,13 +19,13 @@ import { extractTodo } from './fixtures/todo';
 /** Fixture file (relative to test/fixtures) → content. */
 export type Fixtures = Record<string, string>;
 
-const extractors: ((seedsDir: string) => Fixtures)[] = [
-  extractAgent,
-  extractLetta,
-  extractTatlock,
-  extractTodo,
-  extractTelegram,
-];
+export const extractors: Record<FamilyName, (seedsDir: string) => Fixtures> = {
+  agent: extractAgent,
+  letta: extractLetta,
+  tatlock: extractTatlock,
+  todo: extractTodo,
+  telegram: extractTelegram,
+};
 
 export const defaultSeedsDir = path.resolve(packageRoot, '..', 'shared', 'seeds');
 
@@ -39,7 +41,7 @@ export function seedText(seedsDir: string, number: string): string {
 }
 
 export function extractFixtures(seedsDir = defaultSeedsDir): Fixtures {
-  return Object.assign({}, ...extractors.map((extract) => extract(seedsDir)));
+  return Object.assign({}, ...Object.values(extractors).map((extract) => extract(seedsDir)));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { ChatstoreError } from '../errors';
 
-type OptionName =
+export type OptionName =
   | 'db'
   | 'to'
   | 'dir'
@@ -35,21 +35,18 @@ const optionTypes = {
   'dry-run': { type: 'boolean' },
 } as const satisfies Record<OptionName, { type: 'string' | 'boolean' }>;
 
-/** Per verb: the flags it reads and how many positionals (e.g. `<target>`) it takes. */
-export const verbs = {
-  targets: { options: ['json'], positionals: 0 },
-  migrate: {
-    options: ['db', 'to', 'dir', 'json', 'all', 'allow-data-loss', 'discard-data', 'dry-run', 'backup-dir', 'wait'],
-    positionals: 1,
-  },
-  status: { options: ['db', 'json', 'all', 'dir'], positionals: 1 },
-  adopt: { options: ['db', 'json', 'wait'], positionals: 1 },
-  check: { options: ['json', 'root'], positionals: 0 },
-  diagram: { options: ['generation'], positionals: 1 },
-  backfill: { options: ['db', 'json', 'wait'], positionals: 1 },
-} as const satisfies Record<string, { options: readonly OptionName[]; positionals: number }>;
+/**
+ * What the parser needs of a verb (src/cli/commands/<verb>.ts): the flags it reads, how many
+ * positionals (e.g. `<target>`) it takes, and the checks of its forms beyond that. Without
+ * `check`, fewer positionals than `positionals` is `Missing <target>`.
+ */
+export interface Grammar {
+  readonly flags: readonly OptionName[];
+  readonly positionals: number;
+  check?(options: Options, positionals: readonly string[]): void;
+}
 
-export type Verb = keyof typeof verbs;
+export type Grammars = Readonly<Record<string, Grammar>>;
 
 export interface Options {
   db?: string;
@@ -67,17 +64,16 @@ export interface Options {
 }
 
 export type CommandLine =
-  | { kind: 'help'; verb: Verb | null; json: boolean }
+  | { kind: 'help'; verb: string | null; json: boolean }
   | { kind: 'version'; json: boolean }
-  | { kind: 'run'; verb: Verb; options: Options; positionals: string[] };
+  | { kind: 'run'; verb: string; options: Options; positionals: string[] };
 
 export const usage = (message: string, verb?: string) =>
   new ChatstoreError('USAGE', message, verb === undefined ? {} : { entity: verb });
 
-const isVerb = (name: string): name is Verb => Object.hasOwn(verbs, name);
-
 /** The verb a command line names, if any: for help text and the JSON document of a usage error. */
-export function verbOf(argv: readonly string[]): Verb | null {
+export function verbOf(argv: readonly string[], verbs: Grammars): string | null {
+  const isVerb = (name: string) => Object.hasOwn(verbs, name);
   const [first, second] = argv;
   if (first === 'help' && second !== undefined) return isVerb(second) ? second : null;
   return first !== undefined && isVerb(first) ? first : null;
@@ -87,9 +83,10 @@ export function verbOf(argv: readonly string[]): Verb | null {
  * Parses `argv` (without node and the script). Throws `USAGE` for anything it would not run
  * exactly as written.
  *
- * @example parseCommandLine(['status', 'todo', '--json']) // { kind: 'run', verb: 'status', … }
+ * @example parseCommandLine(['status', 'todo', '--json'], commands) // { kind: 'run', verb: 'status', … }
  */
-export function parseCommandLine(argv: readonly string[]): CommandLine {
+export function parseCommandLine(argv: readonly string[], verbs: Grammars): CommandLine {
+  const isVerb = (name: string) => Object.hasOwn(verbs, name);
   const [first, ...rest] = argv;
   const json = argv.includes('--json');
   if (first === undefined) throw usage('Missing command');
@@ -105,12 +102,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (!isVerb(verb)) throw usage(`Unknown command "${verb}"`);
     return { kind: 'help', verb, json };
   }
-  if (!isVerb(first)) throw usage(`Unknown command "${first}"`);
   const spec = verbs[first];
+  if (spec === undefined || !isVerb(first)) throw usage(`Unknown command "${first}"`);
   const allowed: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
   };
-  for (const name of spec.options) allowed[name] = optionTypes[name];
+  for (const name of spec.flags) allowed[name] = optionTypes[name];
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...rest], options: allowed, allowPositionals: true, strict: true });
@@ -137,52 +134,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (positionals.length > spec.positionals) {
     throw usage(`Unexpected argument(s): ${positionals.slice(spec.positionals).join(' ')}`, first);
   }
-  if (first === 'migrate') checkMigrate(options, positionals);
-  else if (first === 'status') checkStatus(options, positionals);
+  if (spec.check) spec.check(options, positionals);
   else if (positionals.length < spec.positionals) throw usage('Missing <target>', first);
-  if (first === 'adopt' && options.db === undefined)
-    throw usage('adopt needs --db <location>: the database to take over', first);
   return { kind: 'run', verb: first, options, positionals };
-}
-
-/** `migrate` has three forms; a flag that belongs to another form is an error, not ignored. */
-function checkMigrate(options: Options, positionals: readonly string[]): void {
-  const given = (names: readonly (keyof Options)[]) =>
-    names.filter((n) => options[n] !== undefined && options[n] !== false).map((n) => `--${n}`);
-  if (options.all) {
-    const extra = [
-      ...given(['db', 'to', 'dir', 'allow-data-loss', 'discard-data', 'dry-run', 'backup-dir']),
-      ...positionals,
-    ];
-    if (extra.length > 0) throw usage(`migrate --all takes no other arguments (got ${extra.join(' ')})`, 'migrate');
-    return;
-  }
-  if (options.dir !== undefined || positionals[0] === 'tatlock') {
-    const extra = given(['db', 'to', 'allow-data-loss', 'discard-data']);
-    if (extra.length > 0)
-      throw usage(`migrate ${positionals[0] ?? ''} --dir does not take ${extra.join(' ')}`, 'migrate');
-    return;
-  }
-  if (positionals.length === 0) throw usage('Missing <target>', 'migrate');
-  // Backups are made by the copy-based tatlock path alone (decision 010).
-  const tatlockFile = positionals[0] === 'tatlock-user' || positionals[0] === 'tatlock-system';
-  if ((!tatlockFile || options.to !== undefined) && options['backup-dir'] !== undefined)
-    throw usage(`migrate ${positionals[0]} does not take --backup-dir`, 'migrate');
-}
-
-/** `status` has three forms too: one target, `--all`, or `tatlock --dir`. */
-function checkStatus(options: Options, positionals: readonly string[]): void {
-  if (options.all) {
-    const extra = [...(options.db === undefined ? [] : ['--db']), ...(options.dir === undefined ? [] : ['--dir'])];
-    if (extra.length > 0 || positionals.length > 0)
-      throw usage(`status --all takes no other arguments (got ${[...extra, ...positionals].join(' ')})`, 'status');
-    return;
-  }
-  if (options.dir !== undefined || positionals[0] === 'tatlock') {
-    if (positionals[0] !== 'tatlock' || options.dir === undefined)
-      throw usage('--dir is for a Tatlock folder: status tatlock --dir <folder>', 'status');
-    if (options.db !== undefined) throw usage('status tatlock --dir does not take --db', 'status');
-    return;
-  }
-  if (positionals.length === 0) throw usage('Missing <target>', 'status');
 }

@@ -11,7 +11,15 @@ import { PgTable, getTableConfig as pgTableConfig } from 'drizzle-orm/pg-core';
 import { SQLiteTable, getTableConfig as sqliteTableConfig } from 'drizzle-orm/sqlite-core';
 import { ChatstoreError } from '../errors';
 import { packageRoot } from '../paths';
-import { type Generation, type Target, type TargetName, targetNames, targets } from '../targets/registry';
+import {
+  familyOf,
+  type Generation,
+  isTargetName,
+  type Target,
+  type TargetName,
+  targetNames,
+  targets,
+} from '../targets/registry';
 
 interface TableShape {
   name: string;
@@ -114,7 +122,8 @@ export function diagram(target: Target, generationName?: string): string {
 /** The guide that documents a target: docs/targets/<target>.md, or its family's (tatlock-user → tatlock.md). */
 export function guideOf(target: Target, root = packageRoot): string {
   const own = path.join(root, 'docs', 'targets', `${target.name}.md`);
-  return existsSync(own) ? own : path.join(root, 'docs', 'targets', `${target.name.replace(/-[^-]+$/, '')}.md`);
+  const family = isTargetName(target.name) ? familyOf(target.name) : target.name;
+  return existsSync(own) ? own : path.join(root, 'docs', 'targets', `${family}.md`);
 }
 
 const start = (name: string) =>

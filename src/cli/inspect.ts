@@ -1,15 +1,16 @@
 /**
  * The read-only CLI commands of decision 012 — `status` (with drift, `--all`, `tatlock --dir`) and
- * `migrate --dry-run` — kept apart from src/cli/index.ts, which parses arguments and wires them in.
+ * `migrate --dry-run` — kept apart from the verbs in src/cli/commands/, which wire them in.
  */
 import path from 'node:path';
-import { redact } from '../connect';
+import { defaultDataDir, redact } from '../connect';
 import { ChatstoreError } from '../errors';
 import { formatStatusReport, inspectDatabase, resolveLocation, type StatusReport } from '../migrate/drift';
 import { formatPlan, planMigration } from '../migrate/dry-run';
 import { loadMigrations, type MigrationSet } from '../migrate/migrations';
+import type { FanOut } from '../targets/command';
+import { fanOuts, isFanOutName } from '../targets/commands';
 import { type Target, targetNames, targets } from '../targets/registry';
-import { defaultTatlockDir, resolveTatlockFolder } from '../targets/tatlock/folder';
 
 export interface CommandIo {
   out: (line: string) => void;
@@ -53,36 +54,36 @@ export async function statusCommand(target: Target, db: string | undefined, io: 
   return printReports(io, json, [report], true);
 }
 
-/** Every database of a fan-out folder: the system database, then each user's file. */
-async function folderReports(dir: string): Promise<StatusReport[]> {
-  const system = targets['tatlock-system'];
-  const user = targets['tatlock-user'];
-  // One set per target: the expected schemas for drift are built once for all user files.
-  const systemSet: MigrationSet = loadMigrations(system);
-  const userSet: MigrationSet = loadMigrations(user);
-  // Either layout: the specification's or the application's hippocampus/ (decision 010).
-  const folder = resolveTatlockFolder(dir);
-  const reports = [await inspectDatabase(system, systemSet, folder.systemFile)];
-  for (const entry of folder.users) reports.push(await inspectDatabase(user, userSet, entry.file));
+/** Every database of a fan-out's folder, in the fan-out's order (Tatlock: system.db, then each user's file). */
+async function folderReports(fanOut: FanOut, dir: string): Promise<StatusReport[]> {
+  // One set per target: the expected schemas for drift are built once for all of its files.
+  const sets = new Map<Target, MigrationSet>();
+  const reports: StatusReport[] = [];
+  for (const { target, file } of fanOut.databases(dir)) {
+    const set = sets.get(target) ?? loadMigrations(target);
+    sets.set(target, set);
+    reports.push(await inspectDatabase(target, set, file));
+  }
   return reports;
 }
 
-/** `status tatlock --dir D`: every database of a Tatlock folder, read-only. */
-export async function statusFolderCommand(dir: string, io: CommandIo, json: boolean) {
-  return printReports(io, json, await folderReports(dir), false);
+/** `status <fan-out> --dir D`: every database of the folder, read-only. */
+export async function statusFolderCommand(fanOut: FanOut, dir: string, io: CommandIo, json: boolean) {
+  return printReports(io, json, await folderReports(fanOut, dir), false);
 }
 
-/** `status --all`: every target's embedded default under ./data/ (Tatlock's folder file by file). */
+/** `status --all`: every target's embedded default under ./data/ (a fan-out's folder file by file). */
 export async function statusAllCommand(io: CommandIo, json: boolean) {
   const reports: StatusReport[] = [];
-  let folderDone = false;
+  const foldersDone = new Set<string>();
   for (const name of targetNames) {
     const target: Target = targets[name];
-    if (target.fanOut !== undefined) {
-      if (folderDone) continue;
-      folderDone = true;
+    const folder = target.fanOut;
+    if (folder !== undefined && isFanOutName(folder)) {
+      if (foldersDone.has(folder)) continue;
+      foldersDone.add(folder);
       reports.push(
-        ...(await folderReports(defaultTatlockDir)).map((r) => ({
+        ...(await folderReports(fanOuts[folder], path.join(defaultDataDir, folder))).map((r) => ({
           ...r,
           location: path.relative(process.cwd(), r.location) || r.location,
         })),

@@ -8,7 +8,7 @@ import { type Location, parseLocation, redact, scrub } from './location';
 import { acquireLock, defaultLockTimeoutMs, type LockHolder, lockFileOf } from './lock';
 import { pgliteClient, postgresClient, type SqlClient, sqliteClient } from './sql-client';
 
-export { type Dialect, defaultLocation, type Location, parseLocation, redact, scrub } from './location';
+export { type Dialect, defaultDataDir, defaultLocation, type Location, parseLocation, redact, scrub } from './location';
 export { type LockHolder, lockFileOf } from './lock';
 export type { Row, SqlClient } from './sql-client';
 

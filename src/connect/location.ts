@@ -57,6 +57,9 @@ export function parseLocation(location: string): Location {
   );
 }
 
+/** The folder embedded defaults live in when no other is given, relative to the working directory. */
+export const defaultDataDir = 'data';
+
 /**
  * The embedded default for a target when no location is given: `./data/<target>` (PGlite) or
  * `./data/<target>.db` (SQLite), or the SQLite target's own `embeddedFile` under the data folder.
@@ -65,7 +68,7 @@ export function parseLocation(location: string): Location {
 export function defaultLocation(
   target: string,
   dialect: Dialect,
-  dataDir = 'data',
+  dataDir = defaultDataDir,
   embeddedFile?: string | null,
 ): string {
   if (embeddedFile === null) {

@@ -20,7 +20,7 @@ export function resolveLocation(target: Target, db?: string): string {
   return (
     db ??
     (target.dialect === 'postgresql' ? process.env.DATABASE_URL || undefined : undefined) ??
-    defaultLocation(target.name, target.dialect, 'data', target.embeddedFile)
+    defaultLocation(target.name, target.dialect, undefined, target.embeddedFile)
   );
 }
 

@@ -7,11 +7,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultDataDir } from '../../connect/location';
 import { ChatstoreError } from '../../errors';
 import { parseField } from '../../kit';
 
 /** The data folder `migrate --all` and the library use when none is given: `./data/tatlock`. */
-export const defaultTatlockDir = path.join('data', 'tatlock');
+export const defaultTatlockDir = path.join(defaultDataDir, 'tatlock');
 export const systemDatabaseName = 'system.db';
 const userSuffix = '_longterm.db';
 
