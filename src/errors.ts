@@ -129,6 +129,13 @@ export function toChatstoreError(error: unknown, entity?: string): ChatstoreErro
     case '23514':
     case '22001':
     case '22P02':
+    // Values the column cannot hold: out of range, bad dates, bytes the encoding has no place for.
+    case '22003':
+    case '22007':
+    case '22008':
+    case '22021':
+    case '22P05':
+    case '54001':
     case 'SQLITE_CONSTRAINT_NOTNULL':
     case 'SQLITE_CONSTRAINT_CHECK':
       return new ChatstoreError('VALIDATION', `Rejected by the database${where}: ${e.message}`, details);

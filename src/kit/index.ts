@@ -1,6 +1,7 @@
 import { Column, getTableColumns, is, SQL, StringChunk, sql, type Table } from 'drizzle-orm';
 import type { z } from 'zod';
 import { ChatstoreError } from '../errors';
+import { findUnstorable } from './storable';
 
 /**
  * Throws `RLS_BYPASSED` when the transaction's current role is one row-level security does not
@@ -31,11 +32,14 @@ export async function refuseRlsBypass(tx: { execute(query: SQL): PromiseLike<unk
 
 /**
  * Parses repository input with its zod schema before anything touches the database.
- * The first issue becomes a `VALIDATION` error naming the field (`title`, `messages.0.role`).
+ * The first issue becomes a `VALIDATION` error naming the field (`title`, `messages.0.role`);
+ * values no column can hold as given (NUL, lone surrogates, circular or very deep JSON, BigInt,
+ * dates outside years 1–9999: `findUnstorable`) are refused first, the same way.
  *
  * @example const input = parseInput(StartConversationInput, args);
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, entity?: string): z.output<S> {
+  refuseUnstorable(input, [], entity);
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   throw validationError(parsed.error, [], entity);
@@ -53,12 +57,21 @@ export function parseField<S extends z.ZodType>(
   field: string,
   entity?: string,
 ): z.output<S> {
+  refuseUnstorable(value, [field], entity);
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw validationError(parsed.error, [field], entity);
 }
 
 /** The first zod issue as a `VALIDATION` error whose field is its path (after `prefix`). */
+/** A value no column can hold as given (`findUnstorable`) is a `VALIDATION` error naming where it is. */
+export function refuseUnstorable(input: unknown, prefix: string[] = [], entity?: string): void {
+  const problem = findUnstorable(input);
+  if (!problem) return;
+  const field = [...prefix, ...problem.path.map(String)].join('.') || 'input';
+  throw new ChatstoreError('VALIDATION', `Invalid ${field}: ${problem.rule}`, { field, entity });
+}
+
 function validationError(error: z.ZodError, prefix: string[], entity?: string): ChatstoreError {
   const issue = error.issues[0];
   const field = [...prefix, ...(issue?.path.map(String) ?? [])].join('.') || 'input';

@@ -266,6 +266,10 @@ export async function runBackfill(
   client: SqlClient,
   options: BackfillOptions = {},
 ): Promise<BackfillReport> {
+  if (typeof (client as Partial<SqlClient> | null)?.query !== 'function')
+    throw new ChatstoreError('VALIDATION', "Invalid client: must be the connection's SqlClient (`conn.client`)", {
+      field: 'client',
+    });
   const status = await readStatus(client, loadMigrations(targets.agent));
   // v2 or any later generation: chat_messages_v2 and the id map exist from v2 on.
   const names = targets.agent.generations.map((g) => g.name as string);

@@ -11,7 +11,8 @@ import { type AgentDb, Id, mapped, notFound } from './internal';
 export type ContextSnapshot = typeof contextSnapshots.$inferSelect;
 export type ContextTemplate = typeof contextTemplates.$inferSelect;
 
-const count = z.number().int().nonnegative();
+// An integer column: past int4 the database would refuse it.
+const count = z.number().int().nonnegative().max(2_147_483_647);
 
 export const SaveSnapshotInput = z.object({
   messageId: Id.optional(),

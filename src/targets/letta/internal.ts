@@ -6,6 +6,8 @@
 import type { RunResult } from 'better-sqlite3';
 import { Column, getTableColumns } from 'drizzle-orm';
 import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { z } from 'zod';
+import { parseField } from '../../kit';
 import { sqliteKit } from '../../kit/sqlite';
 import * as schema from '../../schema/letta';
 
@@ -61,6 +63,14 @@ export function rowDecoder<S extends Record<string, SQLiteTable | Column>>(
  * `CURRENT_TIMESTAMP` (the columns' default) with milliseconds, so both sort together.
  */
 export function sqliteTimestamp(date: Date = new Date()): string {
+  parseField(
+    z
+      .date()
+      .min(new Date(Date.UTC(0, 0, 1)))
+      .max(new Date(Date.UTC(9999, 11, 31))),
+    date,
+    'date',
+  );
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
 

@@ -10,6 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
+import { parseInput } from '../../kit';
 
 const version = 0x01;
 const ivLength = 12;
@@ -39,8 +40,21 @@ export type ParsedKeyring = z.output<typeof Keyring>;
 
 const aad = (userId: string, keyId: string) => Buffer.from(`chatstore/telegram/credentials/${userId}/${keyId}`);
 
+const EncryptArgs = z.object({ keyring: Keyring, userId: z.string(), plaintext: z.string() });
+const DecryptArgs = z.object({
+  keyring: Keyring,
+  userId: z.string(),
+  keyId: z.string().nullable(),
+  ciphertext: z.instanceof(Uint8Array).transform((b) => Buffer.from(b)),
+});
+
 /** Encrypts `plaintext` for `userId` with the keyring's current key. */
-export function encryptFor(keyring: ParsedKeyring, userId: string, plaintext: string) {
+export function encryptFor(keyringInput: Keyring | ParsedKeyring, userIdInput: string, plaintextInput: string) {
+  const { keyring, userId, plaintext } = parseInput(
+    EncryptArgs,
+    { keyring: keyringInput, userId: userIdInput, plaintext: plaintextInput },
+    'authentication_data',
+  );
   const keyId = keyring.currentKeyId;
   const key = keyring.keys[keyId] as Buffer;
   const iv = randomBytes(ivLength);
@@ -54,7 +68,17 @@ export function encryptFor(keyring: ParsedKeyring, userId: string, plaintext: st
  * Decrypts what `encryptFor` wrote. A row without key id (written before chatstore), a key id
  * missing from the keyring, a wrong key or tampered bytes: `DECRYPTION_FAILED` on `keyring`.
  */
-export function decryptFor(keyring: ParsedKeyring, userId: string, keyId: string | null, ciphertext: Buffer): string {
+export function decryptFor(
+  keyringInput: Keyring | ParsedKeyring,
+  userIdInput: string,
+  keyIdInput: string | null,
+  ciphertextInput: Uint8Array,
+): string {
+  const { keyring, userId, keyId, ciphertext } = parseInput(
+    DecryptArgs,
+    { keyring: keyringInput, userId: userIdInput, keyId: keyIdInput, ciphertext: ciphertextInput },
+    'authentication_data',
+  );
   const fail = (why: string) =>
     new ChatstoreError('DECRYPTION_FAILED', `Cannot decrypt the credentials of user ${userId}: ${why}`, {
       entity: 'authentication_data',

@@ -12,6 +12,28 @@ export * from './ids';
 export type { TelegramDb, TelegramSchema, TelegramTx } from './internal';
 export * from './models';
 export * from './responses';
-export * from './sessions';
+// sessionValues and tokenExpiries build rows for registerUser: not part of the API.
+export {
+  CleanupSessionsInput,
+  CreateSessionInput,
+  cleanupExpiredSessions,
+  createSession,
+  defaultMaxIdleSeconds,
+  defaultTokenLifetimes,
+  expireSession,
+  FindSessionInput,
+  findActiveSession,
+  getSessionOrThrow,
+  NewSessionFields,
+  RefreshSessionInput,
+  refreshSession,
+  type Session,
+  type SessionStatus,
+  settleSession,
+  Token,
+  TokenLifetimes,
+  type TokenType,
+  tokenDigest,
+} from './sessions';
 export * from './tasks';
 export * from './users';

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
-import { parseInput } from '../../kit';
+import { parseField, parseInput } from '../../kit';
 import {
   type JsonObject,
   sessionRotatedTokens,
@@ -33,7 +33,10 @@ export const Token = z.string().min(16, 'must be at least 16 characters').max(81
 const JsonObjectSchema = z.record(z.string(), z.unknown()) as z.ZodType<JsonObject>;
 
 /** The hex sha-256 digest stored for a token. */
-export const tokenDigest = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+export const tokenDigest = (token: string) =>
+  createHash('sha256')
+    .update(parseField(z.string(), token, 'token', 'sessions'), 'utf8')
+    .digest('hex');
 
 /**
  * How long each token type lives when no expiry is given, in seconds (seed 002: ACCESS is
