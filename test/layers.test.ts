@@ -56,7 +56,7 @@ function upwardImports(edges: Map<string, string[]>): string[] {
   for (const [file, imports] of edges) {
     for (const imported of imports) {
       const [from, to] = [layerOf(file), layerOf(imported)];
-      const names = [layers[from]?.[0] ?? '', layers[to]?.[0] ?? ''];
+      const names = [layers[from]?.[0] ?? '', layers[to]?.[0] ?? ''] as const;
       const sideways = from !== to && siblings.some((pair) => pair.includes(names[0]) && pair.includes(names[1]));
       if (to > from || sideways) upward.push(`${file} (${names[0]}) → ${imported} (${names[1]})`);
     }
