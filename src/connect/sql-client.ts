@@ -1,7 +1,7 @@
 import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
 import type BetterSqlite3 from 'better-sqlite3';
 import type postgres from 'postgres';
-import { ChatstoreError, toChatstoreError } from '../errors';
+import { toChatstoreError } from '../errors';
 import type { Dialect } from './location';
 import { acquireLock, defaultLockTimeoutMs, type FileLock, lockFileOf } from './lock';
 
@@ -19,21 +19,13 @@ export interface SqlClient {
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
    * SQLite starts it with `BEGIN IMMEDIATE`, so writers queue instead of failing mid-way.
    */
-  transaction<T>(fn: (tx: SqlClient) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   /**
    * Runs `fn` holding the database's cross-process migration lock, where the driver needs one:
    * a SQLite file (`<file>.lock`, decision 015). Absent elsewhere: a PGlite directory is locked
    * for the connection's life, a server takes advisory locks. Reentrant on one client.
    */
   withMigrationLock?<T>(fn: () => Promise<T>): Promise<T>;
-}
-
-export interface TransactionOptions {
-  /**
-   * SQLite only: switch foreign keys off around the transaction (the pragma is a no-op inside
-   * one) and run `PRAGMA foreign_key_check` before commit; a violation rolls back.
-   */
-  foreignKeysOff?: boolean;
 }
 
 export function postgresClient(sql: postgres.Sql | postgres.TransactionSql): SqlClient {
@@ -79,37 +71,21 @@ export function sqliteClient(db: BetterSqlite3.Database, options: SqliteClientOp
       statement.run(...params);
       return [];
     },
-    async transaction(fn, options = {}) {
+    async transaction(fn) {
       if (db.inTransaction) throw new Error('nested transactions are not supported by SqlClient');
-      if (options.foreignKeysOff) db.pragma('foreign_keys = OFF');
       try {
-        try {
-          db.exec('BEGIN IMMEDIATE');
-        } catch (error) {
-          // Another writer held the file beyond busy_timeout: LOCKED, not a failed statement.
-          throw toChatstoreError(error);
-        }
-        try {
-          const result = await fn(client);
-          if (options.foreignKeysOff) {
-            const violations = db.pragma('foreign_key_check') as Row[];
-            if (violations.length > 0) {
-              const first = violations[0] as { table: string; parent: string; rowid: number };
-              throw new ChatstoreError(
-                'FOREIGN_KEY',
-                `${violations.length} row(s) violate foreign keys, first: ${first.table} rowid ${first.rowid} → ${first.parent}`,
-                { entity: first.table },
-              );
-            }
-          }
-          db.exec('COMMIT');
-          return result;
-        } catch (error) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw error;
-        }
-      } finally {
-        if (options.foreignKeysOff) db.pragma('foreign_keys = ON');
+        db.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        // Another writer held the file beyond busy_timeout: LOCKED, not a failed statement.
+        throw toChatstoreError(error);
+      }
+      try {
+        const result = await fn(client);
+        db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
       }
     },
     async withMigrationLock(fn) {

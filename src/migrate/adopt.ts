@@ -1,6 +1,7 @@
 import { connectRaw, type SqlClient } from '../connect';
 import type { Dialect } from '../connect/location';
 import type { ErrorCode } from '../errors';
+import { dialectOf } from './dialects';
 import { migrate, readStatus } from './engine';
 import { diffSchemas, formatDifferences, introspect, type SchemaDifference, type SchemaFacts } from './introspect';
 import { createLedger, lockTarget, readLedger, recordApplied } from './ledger';
@@ -32,7 +33,7 @@ export interface ExpectedSchema {
 
 /** Runs `fn` on an empty in-memory database of the dialect (PGlite or SQLite `:memory:`). */
 export async function withScratch<T>(dialect: Dialect, fn: (client: SqlClient) => Promise<T>): Promise<T> {
-  const scratch = await connectRaw(dialect === 'postgresql' ? 'pglite:memory:' : ':memory:');
+  const scratch = await connectRaw(dialectOf(dialect).scratchLocation);
   try {
     return await fn(scratch.client);
   } finally {

@@ -1,13 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  generateDrizzleJson,
-  generateMigration,
-  generateSQLiteDrizzleJson,
-  generateSQLiteMigration,
-} from 'drizzle-kit/api';
+// Imported statically, so that without drizzle-kit this module fails to load (the CLI says MISSING_PACKAGE).
+import * as drizzleKit from 'drizzle-kit/api';
 import { packageRoot } from '../paths';
 import { bookkeepingFile, legacyChecksumsFile, readBookkeeping } from './bookkeeping';
+import { dialectOf, type Snapshot } from './dialects';
 import { formatFinding, lintSet, staleAcknowledgements } from './lint';
 import { generationOfTag, loadMigrations, readJournal, sha256 } from './migrations';
 import type { Target } from './target';
@@ -16,8 +13,6 @@ export interface CheckProblem {
   target: string;
   message: string;
 }
-
-type Snapshot = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -41,17 +36,11 @@ export function canonical(snapshot: Snapshot): string {
 
 /** drizzle-kit's snapshot of a schema module, as its CLI writes it (without `id`/`prevId`). */
 export async function snapshotOf(target: Target, schema: Record<string, unknown>): Promise<Snapshot> {
-  return target.dialect === 'postgresql'
-    ? (generateDrizzleJson(schema) as unknown as Snapshot)
-    : ((await generateSQLiteDrizzleJson(schema)) as unknown as Snapshot);
+  return dialectOf(target).snapshot(drizzleKit, schema);
 }
 
 async function sqlBetween(target: Target, prev: Snapshot, cur: Snapshot): Promise<string[]> {
-  // biome-ignore lint/suspicious/noExplicitAny: drizzle-kit's snapshot types are internal
-  const a = prev as any;
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  const b = cur as any;
-  return target.dialect === 'postgresql' ? generateMigration(a, b) : generateSQLiteMigration(a, b);
+  return dialectOf(target).sqlBetween(drizzleKit, prev, cur);
 }
 
 /**

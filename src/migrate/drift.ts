@@ -1,9 +1,7 @@
-import { existsSync, rmSync } from 'node:fs';
-import { connectRaw, defaultLocation, embeddedExists, parseLocation, redact, type SqlClient } from '../connect';
-import { loadSqlite } from '../connect/drivers';
-import { sqliteClient } from '../connect/sql-client';
+import { defaultLocation, embeddedExists, parseLocation, redact, type SqlClient } from '../connect';
 import { ChatstoreError } from '../errors';
 import { blocking, expectedSchemas, withScratch } from './adopt';
+import { dialectOf, type ReadOnlyDatabase } from './dialects';
 import { migrate, readStatus, type Status } from './engine';
 import { diffSchemas, formatDifferences, introspect, type SchemaDifference } from './introspect';
 import type { MigrationSet } from './migrations';
@@ -19,15 +17,12 @@ import type { Target } from './target';
 export function resolveLocation(target: Target, db?: string): string {
   return (
     db ??
-    (target.dialect === 'postgresql' ? process.env.DATABASE_URL || undefined : undefined) ??
+    dialectOf(target).locationFromEnvironment() ??
     defaultLocation(target.name, target.dialect, undefined, target.embeddedFile)
   );
 }
 
-export interface ReadOnlyDatabase {
-  client: SqlClient;
-  close(): Promise<void>;
-}
+export type { ReadOnlyDatabase } from './dialects';
 
 /**
  * Opens a target's database for reading, or returns null when it does not exist yet. SQLite files
@@ -43,22 +38,7 @@ export async function openReadOnly(target: Target, location: string): Promise<Re
     );
   }
   if (!embeddedExists(parsed)) return null;
-  if (parsed.kind === 'sqlite' && parsed.file !== ':memory:') {
-    // A read-only connection to a WAL database creates its -wal and -shm files and cannot
-    // remove them on close; remove the ones it created, so reading leaves the folder as it was.
-    const sidecars = ['-wal', '-shm'].map((s) => `${parsed.file}${s}`).filter((f) => !existsSync(f));
-    const { Database } = await loadSqlite();
-    const db = new Database(parsed.file, { readonly: true, fileMustExist: true });
-    return {
-      client: sqliteClient(db),
-      close: async () => {
-        db.close();
-        for (const file of sidecars) rmSync(file, { force: true });
-      },
-    };
-  }
-  const conn = await connectRaw(location);
-  return { client: conn.client, close: () => conn.close() };
+  return dialectOf(target).openReadOnly(location);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { SqlClient } from '../connect/sql-client';
 import { type ErrorCode, isChatstoreError } from '../errors';
+import { dialectOf } from './dialects';
 import { userTables } from './introspect';
 import {
   createLedger,
@@ -298,7 +299,8 @@ async function applyUp(client: SqlClient, target: string, step: UpStep): Promise
     ...(error ? { error } : {}),
   });
   try {
-    const applied = await client.transaction(
+    const applied = await dialectOf(client).migrationTransaction(
+      client,
       async (tx) => {
         await ensureLedger(tx, target);
         // Another migrator may have applied it while we waited for the lock.
@@ -308,7 +310,7 @@ async function applyUp(client: SqlClient, target: string, step: UpStep): Promise
         for (const migration of step.records) await recordApplied(tx, target, migration);
         return true;
       },
-      { foreignKeysOff: step.rebuildsTables },
+      { rebuildsTables: step.rebuildsTables },
     );
     return result(applied ? 'applied' : 'skipped');
   } catch (error) {
@@ -362,13 +364,14 @@ async function migrateDown(
       ms: 0,
     };
     try {
-      await client.transaction(
+      await dialectOf(client).migrationTransaction(
+        client,
         async (tx) => {
           await lockTarget(tx, target.name);
           await runStatements(tx, down.statements);
           for (const m of own) await forgetApplied(tx, target.name, m.tag);
         },
-        { foreignKeysOff: down.rebuildsTables },
+        { rebuildsTables: down.rebuildsTables },
       );
     } catch (error) {
       result.status = 'failed';

@@ -1,4 +1,5 @@
 import type { SqlClient } from '../connect/sql-client';
+import { dialectOf } from './dialects';
 
 /**
  * The ledger: one row per applied migration of a target. Keyed by target so a database that
@@ -14,30 +15,20 @@ export interface LedgerRow {
 }
 
 /** `$n` on PostgreSQL, `?` on SQLite. */
-export const placeholder = (client: SqlClient, n: number) => (client.dialect === 'postgresql' ? `$${n}` : '?');
+export const placeholder = (client: SqlClient, n: number) => dialectOf(client).placeholder(n);
 
 export async function ledgerExists(client: SqlClient): Promise<boolean> {
-  const rows =
-    client.dialect === 'postgresql'
-      ? await client.query(`select to_regclass('public.${ledgerTable}') is not null as present`)
-      : await client.query(`select count(*) > 0 as present from sqlite_master where type = 'table' and name = ?`, [
-          ledgerTable,
-        ]);
-  return Boolean(rows[0]?.present);
+  return dialectOf(client).tableExists(client, ledgerTable);
 }
 
 export async function createLedger(client: SqlClient): Promise<void> {
-  const appliedAt =
-    client.dialect === 'postgresql'
-      ? 'timestamptz not null default now()'
-      : `text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
   await client.query(
     `create table if not exists ${ledgerTable} (
       target text not null,
       tag text not null,
       generation text not null,
       sha256 text not null,
-      applied_at ${appliedAt},
+      applied_at ${dialectOf(client).appliedAtColumn},
       primary key (target, tag)
     )`,
   );
@@ -82,7 +73,5 @@ export async function forgetApplied(client: SqlClient, target: string, tag: stri
  * already holds the write lock.
  */
 export async function lockTarget(tx: SqlClient, target: string): Promise<void> {
-  if (tx.dialect === 'postgresql') {
-    await tx.query(`select pg_advisory_xact_lock(hashtext($1))`, [`chatstore:${target}`]);
-  }
+  await dialectOf(tx).lockTarget(tx, target);
 }

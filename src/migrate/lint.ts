@@ -47,6 +47,10 @@ export const lintRules = {
 } as const satisfies Record<string, { dialects: readonly Dialect[]; explanation: string }>;
 
 export type LintRuleId = keyof typeof lintRules;
+
+/** Whether `rule` is linted on `dialect` (its `dialects` in `lintRules`). */
+const ruleApplies = (rule: LintRuleId, dialect: Dialect) =>
+  (lintRules[rule].dialects as readonly Dialect[]).includes(dialect);
 export const lintRuleIds = Object.keys(lintRules) as LintRuleId[];
 
 export interface LintFinding {
@@ -122,7 +126,7 @@ export function lintMigration(dialect: Dialect, migration: Migration, existing: 
     }
   const rebuilt = new Set<string>();
   const add = (rule: LintRuleId, statement: number, subject: string) => {
-    if (!(lintRules[rule].dialects as readonly Dialect[]).includes(dialect)) return;
+    if (!ruleApplies(rule, dialect)) return;
     findings.push({ rule, tag: migration.tag, statement, subject, explanation: lintRules[rule].explanation });
   };
   for (const { n, parts } of statements) {
@@ -136,8 +140,9 @@ export function lintMigration(dialect: Dialect, migration: Migration, existing: 
       if (dropped) {
         if (renamedInto.has(dropped) && isOld(dropped)) {
           rebuilt.add(dropped);
-          add('sqlite-rebuild', n, dropped);
-          if (dialect === 'postgresql') add('drop-table', n, dropped);
+          // Where the dialect has no rebuild rule (PostgreSQL alters in place), a rebuild is a drop.
+          if (ruleApplies('sqlite-rebuild', dialect)) add('sqlite-rebuild', n, dropped);
+          else add('drop-table', n, dropped);
         } else if (isOld(dropped)) add('drop-table', n, dropped);
         existing.delete(dropped);
         created.delete(dropped);

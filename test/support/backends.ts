@@ -9,7 +9,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { migrate } from '../../src/migrate/engine';
 import { loadMigrations } from '../../src/migrate/migrations';
-import { type Connection, connect } from '../../src/targets/connect';
+import { type Connection, type ConnectOptions, connect } from '../../src/targets/connect';
 import { type TargetName, targets } from '../../src/targets/registry';
 
 export interface Backend {
@@ -19,6 +19,8 @@ export interface Backend {
   create(): Promise<string>;
   /** Drops every database this backend created. */
   cleanup(): Promise<void>;
+  /** Options for `connect` on this backend's locations (e.g. a pool size). */
+  connectOptions?: ConnectOptions;
 }
 
 export const serverUrl = process.env.DATABASE_URL;
@@ -88,7 +90,7 @@ export async function openMigrated<T extends TargetName>(
   backend: Backend,
   to?: string,
 ): Promise<Connection<T>> {
-  const conn = await connect(target, await backend.create(), { requireLatest: false });
+  const conn = await connect(target, await backend.create(), { ...backend.connectOptions, requireLatest: false });
   const result = await migrate(conn.client, loadMigrations(targets[target]), { to });
   if (!result.ok) {
     await conn.close();

@@ -9,16 +9,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import postgres from 'postgres';
-import { migrate } from '../../src/migrate/engine';
-import { loadMigrations } from '../../src/migrate/migrations';
-import { type Connection, type ConnectOptions, connect } from '../../src/targets/connect';
-import { type TargetName, targets } from '../../src/targets/registry';
 import { type Backend, pgliteBackend, postgresBackend, serverUrl } from './backends';
-
-export interface VectorBackend extends Backend {
-  /** Options for `connect` on this backend's locations (pool size). */
-  connectOptions?: ConnectOptions;
-}
 
 async function serverHasVector(url: string): Promise<boolean> {
   const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -31,7 +22,7 @@ async function serverHasVector(url: string): Promise<boolean> {
 }
 
 /** PGlite with pgvector behind a pglite-socket server on a free port, one per `create()`. */
-export function pgliteSocketBackend(): VectorBackend {
+export function pgliteSocketBackend(): Backend {
   const running: { server: PGLiteSocketServer; pg: PGlite }[] = [];
   return {
     name: 'postgres.js → pglite-socket (server has no pgvector)',
@@ -53,7 +44,7 @@ export function pgliteSocketBackend(): VectorBackend {
   };
 }
 
-async function wireBackend(url: string): Promise<VectorBackend> {
+async function wireBackend(url: string): Promise<Backend> {
   if (await serverHasVector(url)) return { ...postgresBackend(url), name: 'postgres (pgvector)' };
   console.info(
     'note: the PostgreSQL server at DATABASE_URL has no pgvector; agent suites use PGlite via pglite-socket',
@@ -61,20 +52,5 @@ async function wireBackend(url: string): Promise<VectorBackend> {
   return pgliteSocketBackend();
 }
 
-/** PostgreSQL backends with pgvector for this run. */
-export const vectorBackends: VectorBackend[] = [pgliteBackend, ...(serverUrl ? [await wireBackend(serverUrl)] : [])];
-
-/** Opens a fresh database of `target` on a vector backend, migrated to `to` (default latest). */
-export async function openMigratedVector<T extends TargetName>(
-  target: T,
-  backend: VectorBackend,
-  to?: string,
-): Promise<Connection<T>> {
-  const conn = await connect(target, await backend.create(), { ...backend.connectOptions, requireLatest: false });
-  const result = await migrate(conn.client, loadMigrations(targets[target]), { to });
-  if (!result.ok) {
-    await conn.close();
-    throw new Error(`migrating ${target} failed: ${result.error?.message}`);
-  }
-  return conn;
-}
+/** PostgreSQL backends with pgvector for this run (open them with `openMigrated` of ./backends.ts). */
+export const vectorBackends: Backend[] = [pgliteBackend, ...(serverUrl ? [await wireBackend(serverUrl)] : [])];

@@ -7,39 +7,30 @@
 import { agents, channels, users } from '../../../src/schema/agent';
 import type { AgentDb } from '../../../src/targets/agent';
 import type { Connection } from '../../../src/targets/connect';
-import { type DatabaseFixture, expectChatstoreError, rowCountsOf, useDatabase } from '../../support/database';
-import { openMigratedVector, type VectorBackend } from '../../support/vector-backends';
+import type { Backend } from '../../support/backends';
+import {
+  type DatabaseFixture,
+  type DatabaseOptions,
+  expectChatstoreError,
+  onlyRow,
+  rowCountsOf,
+  useTargetDatabase,
+} from '../../support/database';
 
 export type AgentFixture = DatabaseFixture<'agent'>;
 
-export function useAgentDatabase(
-  backend: VectorBackend,
-  options: { beforeClose?: (conn: Connection<'agent'>) => Promise<void> } = {},
-): AgentFixture {
-  return useDatabase(
-    () => openMigratedVector('agent', backend),
-    () => backend.cleanup(),
-    options,
-  );
-}
+/** Opens one migrated agent database (a backend of `vectorBackends`) for the enclosing `describe`. */
+export const useAgentDatabase = (backend: Backend, options?: DatabaseOptions<'agent'>): AgentFixture =>
+  useTargetDatabase('agent', backend, options);
 
-export async function newUser(db: AgentDb, name = 'user') {
-  const [row] = await db.insert(users).values({ name }).returning();
-  if (!row) throw new Error('no user');
-  return row;
-}
+export const newUser = async (db: AgentDb, name = 'user') =>
+  onlyRow(await db.insert(users).values({ name }).returning(), 'user');
 
-export async function newAgent(db: AgentDb, name = 'agent') {
-  const [row] = await db.insert(agents).values({ name }).returning();
-  if (!row) throw new Error('no agent');
-  return row;
-}
+export const newAgent = async (db: AgentDb, name = 'agent') =>
+  onlyRow(await db.insert(agents).values({ name }).returning(), 'agent');
 
-export async function newChannel(db: AgentDb, name = 'channel') {
-  const [row] = await db.insert(channels).values({ name }).returning();
-  if (!row) throw new Error('no channel');
-  return row;
-}
+export const newChannel = async (db: AgentDb, name = 'channel') =>
+  onlyRow(await db.insert(channels).values({ name }).returning(), 'channel');
 
 /** A deterministic unit-ish embedding: `seed` picks the direction. */
 export function embedding(seed: number, dims = 1536): number[] {

@@ -4,8 +4,6 @@
  * repositories are synchronous, like better-sqlite3).
  */
 import type Database from 'better-sqlite3';
-import { expect } from 'vitest';
-import { type ErrorCode, isChatstoreError } from '../../../src/errors';
 import type { Connection } from '../../../src/targets/connect';
 import {
   type LettaDb,
@@ -16,8 +14,8 @@ import {
   recordIncomingMessage,
   resolveIdentity,
 } from '../../../src/targets/letta';
-import { openMigrated, sqliteBackend } from '../../support/backends';
-import { useDatabase } from '../../support/database';
+import { sqliteBackend } from '../../support/backends';
+import { expectChatstoreErrorSync, useTargetDatabase } from '../../support/database';
 
 export interface LettaFixture {
   readonly conn: Connection<'letta'>;
@@ -31,11 +29,7 @@ export const rawOf = (conn: Connection<'letta'>) => (conn.db as unknown as { $cl
 
 /** Opens one letta database at v2 (a temporary SQLite file) for the enclosing `describe`. */
 export function useLettaDatabase(): LettaFixture {
-  const backend = sqliteBackend();
-  const fixture = useDatabase(
-    () => openMigrated('letta', backend),
-    () => backend.cleanup(),
-  );
+  const fixture = useTargetDatabase('letta', sqliteBackend());
   return {
     get conn() {
       return fixture.conn;
@@ -73,19 +67,8 @@ export function rowCounts(conn: Connection<'letta'>): {
     .get() as { users: number; profiles: number; messages: number; queue: number };
 }
 
-/** Asserts that `run` throws a ChatstoreError of this code and field; returns it. */
-export function expectChatstoreError(run: () => unknown, code: ErrorCode, field?: string) {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'expected a throw').toBeDefined();
-  if (!isChatstoreError(error)) throw new Error(`expected a ChatstoreError, got ${String(error)}`);
-  expect({ code: error.code, field: error.field }).toEqual({ code, field });
-  return error;
-}
+/** The letta repositories throw synchronously: `expectChatstoreError(() => …, code, field)`. */
+export { expectChatstoreErrorSync as expectChatstoreError };
 
 /** `recordIncomingMessage` for an active user: the queue entry is there. */
 export function recordQueued(

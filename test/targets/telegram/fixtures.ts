@@ -5,7 +5,6 @@
  * registered users, and row counts for "nothing was written" assertions.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
 import type { SqlClient } from '../../../src/connect';
 import { adopt } from '../../../src/migrate/adopt';
 import { migrate } from '../../../src/migrate/engine';
@@ -21,7 +20,7 @@ import {
 } from '../../../src/targets/telegram';
 import { readFixture, runScript } from '../../../support/fixtures';
 import type { Backend } from '../../support/backends';
-import { type DatabaseFixture, expectChatstoreError, rowCountsOf } from '../../support/database';
+import { type DatabaseFixture, expectChatstoreError, rowCountsOf, useDatabase } from '../../support/database';
 
 export type TelegramFixture = DatabaseFixture<'telegram'>;
 
@@ -117,27 +116,12 @@ export async function openAppDatabase(backend: Backend): Promise<Connection<'tel
  * migrated (see `openAppDatabase`) — closed and dropped after it.
  */
 export function useTelegramDatabase(backend: Backend): TelegramFixture {
-  let conn: Connection<'telegram'> | undefined;
-  // Adopting starts a scratch PGlite besides the suite's own: more than the default hook timeout on a busy machine.
-  beforeAll(async () => {
-    conn = await openAppDatabase(backend);
-  }, 300_000);
-  afterAll(async () => {
-    await conn?.close();
-    await backend.cleanup();
-  });
-  const opened = () => {
-    if (!conn) throw new Error('database not open yet: use the fixture inside a test');
-    return conn;
-  };
-  return {
-    get conn() {
-      return opened();
-    },
-    get db() {
-      return opened().db;
-    },
-  };
+  return useDatabase(
+    () => openAppDatabase(backend),
+    () => backend.cleanup(),
+    // Adopting starts a scratch PGlite besides the suite's own: more than the default hook timeout on a busy machine.
+    { openTimeoutMs: 300_000 },
+  );
 }
 
 export const key1 = randomBytes(32);

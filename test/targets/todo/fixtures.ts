@@ -5,25 +5,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection } from '../../../src/targets/connect';
 import { createUser, type TodoDb, type User } from '../../../src/targets/todo';
-import { type Backend, openMigrated } from '../../support/backends';
-import { type DatabaseFixture, expectChatstoreError, rowCountsOf, useDatabase } from '../../support/database';
+import type { Backend } from '../../support/backends';
+import {
+  type DatabaseFixture,
+  type DatabaseOptions,
+  expectChatstoreError,
+  rowCountsOf,
+  useTargetDatabase,
+} from '../../support/database';
 
 export type TodoFixture = DatabaseFixture<'todo'>;
 
-/**
- * Opens one migrated todo database for the enclosing `describe`, closed and dropped after it.
- * `beforeClose` runs while the connection is still open (e.g. to drop cluster-wide roles).
- */
-export function useTodoDatabase(
-  backend: Backend,
-  options: { beforeClose?: (conn: Connection<'todo'>) => Promise<void> } = {},
-): TodoFixture {
-  return useDatabase(
-    () => openMigrated('todo', backend),
-    () => backend.cleanup(),
-    options,
-  );
-}
+/** Opens one migrated todo database for the enclosing `describe`, closed and dropped after it. */
+export const useTodoDatabase = (backend: Backend, options?: DatabaseOptions<'todo'>): TodoFixture =>
+  useTargetDatabase('todo', backend, options);
 
 export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
