@@ -398,12 +398,12 @@ async function dataAtRisk(client: SqlClient, down: DownMigration): Promise<strin
   for (const text of statements) {
     const table = dropTable.exec(text)?.[1] ?? dropColumn.exec(text)?.[1];
     if (!table || !existing.has(table) || (rebuilt.has(table) && dropTable.test(text))) continue;
-    const quoted = `"${table.replaceAll('"', '""')}"`;
     const column = dropColumn.exec(text)?.[2];
-    const where = column ? ` where "${column}" is not null` : '';
-    const [row] = await client.query<{ n: number | string }>(`select count(*) as n from ${quoted}${where}`);
-    const n = Number(row?.n ?? 0);
-    if (n > 0) risks.push(column ? `${n} value(s) in ${table}.${column}` : `${n} row(s) in ${table}`);
+    const n = await dialectOf(client).countRows(client, table, column);
+    const what = column ? `${table}.${column}` : table;
+    if (n === null)
+      risks.push(`${what} may hold rows this role cannot see (row-level security); count them as its owner`);
+    else if (n > 0) risks.push(column ? `${n} value(s) in ${what}` : `${n} row(s) in ${what}`);
   }
   return risks;
 }

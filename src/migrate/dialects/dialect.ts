@@ -67,6 +67,12 @@ export interface EngineDialect<D extends Dialect = Dialect> {
 
   /** Every ordinary table, sorted by name (the ledger included). */
   tables(client: SqlClient): Promise<string[]>;
+  /**
+   * All rows of `table` (those where `column` is not null, if given), whatever row-level
+   * security would show this role; `null` when the role cannot see them all (it is bound by a
+   * policy): the caller must then assume there are rows.
+   */
+  countRows(client: SqlClient, table: string, column?: string): Promise<number | null>;
   /** The schema as flat facts, without the table named `ledger`. */
   introspect(client: SqlClient, ledger: string): Promise<SchemaFacts>;
 

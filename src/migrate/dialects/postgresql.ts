@@ -34,6 +34,24 @@ export const postgresqlDialect: EngineDialect<'postgresql'> = {
     return rows.map((r) => r.name);
   },
 
+  async countRows(client, table, column) {
+    const where = column ? ` where ${quoteIdentifier(column)} is not null` : '';
+    try {
+      // With row_security off, a role bound by a policy gets an error instead of a filtered count
+      // (FORCE ROW LEVEL SECURITY binds the owner too): never a silent 0.
+      return await client.transaction(async (tx) => {
+        await tx.query('set local row_security = off');
+        const [row] = await tx.query<{ n: number | string }>(
+          `select count(*) as n from ${quoteIdentifier(table)}${where}`,
+        );
+        return Number(row?.n ?? 0);
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === '42501') return null;
+      throw error;
+    }
+  },
+
   introspect: introspectPostgres,
 
   scratchLocation: 'pglite:memory:',
@@ -105,3 +123,5 @@ async function introspectPostgres(client: SqlClient, ledger: string): Promise<Sc
   }
   return facts;
 }
+
+const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;

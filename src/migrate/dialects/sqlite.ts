@@ -65,6 +65,14 @@ export const sqliteDialect: EngineDialect<'sqlite'> = {
     return rows.map((r) => r.name);
   },
 
+  async countRows(client, table, column) {
+    const where = column ? ` where ${quoteIdentifier(column)} is not null` : '';
+    const [row] = await client.query<{ n: number | string }>(
+      `select count(*) as n from ${quoteIdentifier(table)}${where}`,
+    );
+    return Number(row?.n ?? 0);
+  },
+
   introspect: introspectSqlite,
 
   scratchLocation: ':memory:',
@@ -184,3 +192,5 @@ export function checkClauses(createTable: string): string[] {
   }
   return checks.sort();
 }
+
+const quoteIdentifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
