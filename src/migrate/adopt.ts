@@ -108,13 +108,19 @@ function recognise(set: MigrationSet, expected: ExpectedSchema[], live: SchemaFa
  * Takes over a database that was created without chatstore (e.g. by the seed's hand-written
  * SQL): compares its live schema with the schema after each migration and, on an exact
  * match, records those migrations as applied. Later migrations are left for `migrate`.
- * Without a match it writes nothing and reports the differences to the closest generation.
+ * Without a match it writes nothing and reports the differences to the closest generation. On a
+ * SQLite file it holds the file's migration lock throughout, as `migrate` does: a second process
+ * adopting or migrating at the same time waits, then finds the database managed.
  *
  * @example
  * const result = await adopt(conn.client, loadMigrations(targets.todo));
  * if (result.ok) console.log(`adopted at ${result.generation}`);
  */
 export async function adopt(client: SqlClient, set: MigrationSet): Promise<AdoptResult> {
+  return client.withMigrationLock ? client.withMigrationLock(() => identify(client, set)) : identify(client, set);
+}
+
+async function identify(client: SqlClient, set: MigrationSet): Promise<AdoptResult> {
   const name = set.target.name;
   const status = await readStatus(client, set);
   const fail = (

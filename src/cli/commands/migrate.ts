@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { defaultDataDir } from '../../connect';
+import { toChatstoreError } from '../../errors';
 import { type MigrateResult, migrate } from '../../migrate/engine';
 import { loadMigrations } from '../../migrate/migrations';
 import type { DatabaseRow, FanOut } from '../../targets/command';
@@ -119,6 +120,20 @@ therefore run one after another: the first applies, the others find nothing pend
   },
 };
 
+/** A `migrate --all` row for a database or folder that could not be opened. */
+function failedRow(target: string, location: string, error: unknown): DatabaseRow {
+  const { code, message } = toChatstoreError(error);
+  return {
+    target,
+    location,
+    to: null,
+    applied: 0,
+    ok: false,
+    error: `[${code}] ${message}`,
+    data: { target, location, ok: false, error: { code, message } },
+  };
+}
+
 /** `migrate --all`: every target's embedded default, a fan-out's targets through its folder. */
 async function migrateAll(context: RunContext): Promise<number> {
   const rows: DatabaseRow[] = [];
@@ -130,16 +145,27 @@ async function migrateAll(context: RunContext): Promise<number> {
     if (folder !== undefined && isFanOutName(folder)) {
       if (done.has(folder)) continue;
       done.add(folder);
-      rows.push(
-        ...(await fanOuts[folder].migrateDefault(
-          path.join(defaultDataDir, folder),
-          context.progress(`migrate ${folder}`),
-          context.connectOptions.lockTimeoutMs,
-        )),
-      );
+      try {
+        rows.push(
+          ...(await fanOuts[folder].migrateDefault(
+            path.join(defaultDataDir, folder),
+            context.progress(`migrate ${folder}`),
+            context.connectOptions.lockTimeoutMs,
+          )),
+        );
+      } catch (error) {
+        rows.push(failedRow(folder, path.join(defaultDataDir, folder), error));
+      }
       continue;
     }
-    const conn = await connect(name, undefined, { ...context.connectOptions, requireLatest: false });
+    // One database that cannot be opened (held by another process, say) does not stop the others.
+    let conn: Connection;
+    try {
+      conn = await connect(name, undefined, { ...context.connectOptions, requireLatest: false });
+    } catch (error) {
+      rows.push(failedRow(name, path.join(defaultDataDir, name), error));
+      continue;
+    }
     try {
       const result = await migrate(conn.client, loadMigrations(targets[name]), {
         onProgress: context.progress(`migrate ${name}`),
