@@ -13,8 +13,7 @@ import { parseInput } from '../../kit';
 import { authenticationData, users } from '../../schema/telegram';
 import { writeCredentials } from './credentials-row';
 import { decryptFor, encryptFor, Keyring } from './crypto';
-import { UserId } from './ids';
-import { mapped, notFound, type TelegramDb } from './internal';
+import { mapped, notFound, type TelegramDb, UserId } from './internal';
 
 type CredentialsRow = typeof authenticationData.$inferSelect;
 /**

@@ -9,8 +9,7 @@ import { and, asc, eq, exists, getTableColumns, notExists, sql } from 'drizzle-o
 import { z } from 'zod';
 import { parseInput } from '../../kit';
 import { authenticationData, dialogs, dialogTypes, type JsonObject, processedResponses } from '../../schema/telegram';
-import { DialogId, UserId } from './ids';
-import { mapped, notFound, type TelegramDb } from './internal';
+import { DialogId, mapped, notFound, type TelegramDb, UserId } from './internal';
 
 export type Dialog = typeof dialogs.$inferSelect;
 export type DialogType = (typeof dialogTypes)[number];

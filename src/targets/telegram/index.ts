@@ -8,8 +8,17 @@
 export * from './credentials';
 export { decryptFor, encryptFor, KeyId, Keyring, type ParsedKeyring } from './crypto';
 export * from './dialogs';
-export * from './ids';
-export type { TelegramDb, TelegramSchema, TelegramTx } from './internal';
+export {
+  DialogId,
+  ResponseId,
+  SessionId,
+  TaskId,
+  type TelegramDb,
+  TelegramId,
+  type TelegramSchema,
+  type TelegramTx,
+  UserId,
+} from './internal';
 export * from './models';
 export * from './responses';
 // sessionValues and tokenExpiries build rows for registerUser: not part of the API.

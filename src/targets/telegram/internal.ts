@@ -4,6 +4,7 @@
  */
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { z } from 'zod';
 import type { PgDb } from '../../connect';
 import { ChatstoreError } from '../../errors';
 import { postgresqlKit } from '../../kit/postgresql';
@@ -35,3 +36,12 @@ export const { dbError, mapped, notFound, prepared } = kit;
 export function invalidTransition(entity: string, field: string, message: string): ChatstoreError {
   return new ChatstoreError('INVALID_TRANSITION', message, { entity, field });
 }
+
+/** Ids every telegram repository module validates. */
+export const UserId = z.guid();
+export const DialogId = z.guid();
+export const ResponseId = z.guid();
+export const TaskId = z.guid();
+export const SessionId = z.guid();
+/** Telegram user ids are positive and have at most 52 significant bits. */
+export const TelegramId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);

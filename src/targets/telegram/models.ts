@@ -3,8 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { parseInput } from '../../kit';
 import { userSelectedModels } from '../../schema/telegram';
-import { UserId } from './ids';
-import { mapped, type TelegramDb } from './internal';
+import { mapped, type TelegramDb, UserId } from './internal';
 
 export type ModelPreference = typeof userSelectedModels.$inferSelect;
 

@@ -18,8 +18,17 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { dialogs, processedResponses, type processingStatuses } from '../../schema/telegram';
-import { DialogId, ResponseId, UserId } from './ids';
-import { invalidTransition, mapped, notFound, prepared, type TelegramDb, type TelegramTx } from './internal';
+import {
+  DialogId,
+  invalidTransition,
+  mapped,
+  notFound,
+  prepared,
+  ResponseId,
+  type TelegramDb,
+  type TelegramTx,
+  UserId,
+} from './internal';
 
 export type ProcessedResponse = typeof processedResponses.$inferSelect;
 export type ProcessingStatus = (typeof processingStatuses)[number];

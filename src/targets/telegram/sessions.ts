@@ -21,8 +21,7 @@ import {
   sessions,
   tokenTypes,
 } from '../../schema/telegram';
-import { SessionId, UserId } from './ids';
-import { mapped, notFound, type TelegramDb } from './internal';
+import { mapped, notFound, SessionId, type TelegramDb, UserId } from './internal';
 
 export type Session = typeof sessions.$inferSelect;
 export type SessionStatus = (typeof sessionStatuses)[number];

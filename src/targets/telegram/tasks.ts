@@ -13,8 +13,7 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { type TaskPayload, taskPriorities, taskStatuses, tasks, taskTypes } from '../../schema/telegram';
-import { DialogId, TaskId, UserId } from './ids';
-import { invalidTransition, mapped, notFound, prepared, type TelegramDb } from './internal';
+import { DialogId, invalidTransition, mapped, notFound, prepared, TaskId, type TelegramDb, UserId } from './internal';
 
 export type Task = typeof tasks.$inferSelect;
 export type TaskStatus = (typeof taskStatuses)[number];

@@ -18,8 +18,7 @@ import {
 import { type CredentialsInfo, credentialsInfo, Plaintext } from './credentials';
 import { writeCredentials } from './credentials-row';
 import { encryptFor, Keyring } from './crypto';
-import { TelegramId, UserId } from './ids';
-import { mapped, notFound, type TelegramDb } from './internal';
+import { mapped, notFound, type TelegramDb, TelegramId, UserId } from './internal';
 import { NewSessionFields, type Session, sessionValues } from './sessions';
 
 export type User = typeof users.$inferSelect;
