@@ -4,7 +4,7 @@
  */
 import type { Connection } from '../connect';
 import { openLatest } from '../tatlock/fan-out';
-import { defaultTatlockDir, systemDatabaseFile } from '../tatlock/folder';
+import { dataDirOf, systemDatabaseFile } from '../tatlock/folder';
 
 export interface OpenSystemDatabaseOptions {
   /** The installation's folder. Default `./data/tatlock`. */
@@ -21,5 +21,5 @@ export interface OpenSystemDatabaseOptions {
 export async function openSystemDatabase(
   options: OpenSystemDatabaseOptions = {},
 ): Promise<Connection<'tatlock-system'>> {
-  return openLatest('tatlock-system', systemDatabaseFile(options.dataDir ?? defaultTatlockDir));
+  return openLatest('tatlock-system', systemDatabaseFile(dataDirOf(options)));
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { parseField } from '../../kit';
 import type { Connection } from '../connect';
 import { openLatest } from '../tatlock/fan-out';
-import { defaultTatlockDir, NewUsername, refuseLookalike, userDatabaseFile, usernamesIn } from '../tatlock/folder';
+import { dataDirOf, NewUsername, refuseLookalike, userDatabaseFile, usernamesIn } from '../tatlock/folder';
 
 export interface OpenUserDatabaseOptions {
   /** The installation's folder (system.db and the users' files). Default `./data/tatlock`. */
@@ -35,7 +35,7 @@ export async function openUserDatabase(
   username: string,
   options: OpenUserDatabaseOptions = {},
 ): Promise<Connection<'tatlock-user'>> {
-  const dir = options.dataDir ?? defaultTatlockDir;
+  const dir = dataDirOf(options);
   const file = userDatabaseFile(dir, username);
   // A new user's file: a name that could pass for another's is refused before anything is created.
   refuseLookalike(username, usernamesIn(dir));

@@ -131,6 +131,14 @@ export function userDatabaseFile(dir: string, username: unknown): string {
   return file;
 }
 
+/** The options of `openSystemDatabase` and `openUserDatabase`. */
+export const OpenOptions = z.object({ dataDir: z.string().min(1).optional() }).strict();
+
+/** The installation's folder from those options (`VALIDATION` on a bad one); default `./data/tatlock`. */
+export function dataDirOf(options: unknown): string {
+  return parseField(OpenOptions, options, 'options', 'users').dataDir ?? defaultTatlockDir;
+}
+
 /** The system database of the installation in `dir`. */
 export function systemDatabaseFile(dir: string): string {
   return path.resolve(dir, systemDatabaseName);

@@ -59,6 +59,11 @@ describe('tatlock usernames', () => {
     await expectChatstoreError(openUserDatabase('аlice', { dataDir }), 'VALIDATION', 'username');
     expect(files()).toEqual(['alice_longterm.db']);
     expect(existsSync(path.join(dataDir, 'Alice_longterm.db.lock'))).toBe(false);
+    // Options that are not options are refused before any path is made.
+    await expectChatstoreError(openUserDatabase('bob', null as never), 'VALIDATION', 'options');
+    await expectChatstoreError(openSystemDatabase(null as never), 'VALIDATION', 'options');
+    await expectChatstoreError(openUserDatabase('bob', { dataDir: 42 } as never), 'VALIDATION', 'options.dataDir');
+    expect(files()).toEqual(['alice_longterm.db']);
     // The same user opens their own file as before.
     const again = await openUserDatabase('alice', { dataDir });
     await again.close();
