@@ -2,33 +2,21 @@
  * `chatstore migrate --all` when one database is held by another process: that one is reported
  * `LOCKED`, every other database is still migrated, and the exit code says something failed.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/targets/connect';
 import { targetNames } from '../../src/targets/registry';
+import { runNode } from '../support/processes';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'chatstore-migrate-all-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
+const run = (args: string[]) =>
   // The installed command (bin/ runs dist/), from a folder of its own: --all works on ./data.
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'chatstore.js'), ...args], { cwd: dir, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+  runNode([path.join(root, 'bin', 'chatstore.js'), ...args], dir);
 
 describe('migrate --all with one database held by another process', () => {
   it('reports that one LOCKED and migrates the rest', { timeout: 240_000 }, async () => {

@@ -4,7 +4,6 @@
  * must succeed (a file another process just brought to the latest generation is "already at the
  * latest", not a failure) and the files must end exactly as one run leaves them.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FanOutResult } from '../../../src/targets/tatlock/fan-out';
 import { openUserDatabase } from '../../../src/targets/tatlock-user';
 import { createLegacyUserDatabase } from '../../../support/tatlock-legacy';
+import { runNode } from '../../support/processes';
 import { type AppContent, copyAppFolder, expectImported, readAll, readAppContent } from './app-files';
 
 const root = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -20,20 +20,7 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 // Spawned processes start tsx; on a busy 2-core machine that takes a while.
 const slow = { timeout: 240_000 };
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const run = (args: string[]) => runNode(['--import', 'tsx', ...args], root);
 
 const users = ['admin', 'alice', 'bob', 'carol.w', 'dave_k', 'eve-m', 'frank', 'grace'];
 
