@@ -11,3 +11,4 @@ export * from './messages';
 export * from './security';
 export * from './tasks';
 export * from './users';
+export * from './import';
