@@ -14,3 +14,4 @@ export * from './messages';
 export * from './security';
 export * from './sessions';
 export * from './state';
+export * from './import';
