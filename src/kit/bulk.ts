@@ -171,7 +171,10 @@ export function isoMoment(at: Date | undefined, base: number, index: number): st
 export type Exec = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 interface PostgresJsClient {
-  unsafe(text: string, params?: unknown[]): PromiseLike<Record<string, unknown>[]> & {
+  unsafe(
+    text: string,
+    params?: unknown[],
+  ): PromiseLike<Record<string, unknown>[]> & {
     writable(): Promise<NodeJS.WritableStream>;
   };
 }
@@ -183,7 +186,8 @@ interface PgliteClient {
 interface PgHandle {
   transaction<T>(fn: (tx: PgHandle) => Promise<T>): Promise<T>;
 }
-const driverOf = (tx: PgHandle) => (tx as unknown as { session: { client: PostgresJsClient | PgliteClient } }).session.client;
+const driverOf = (tx: PgHandle) =>
+  (tx as unknown as { session: { client: PostgresJsClient | PgliteClient } }).session.client;
 
 /** Rows per PGlite COPY: the blob (and its copy inside PGlite) stays small. */
 const pgliteBatch = 100_000;
@@ -385,4 +389,46 @@ export async function requireRlsBypass(exec: Exec, entity: string): Promise<void
       '(the one that migrates the database; docs/decisions/027-bulk-import.md).',
     { field: 'role', entity },
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLite: rows read and validated first (the source may be async; a better-sqlite3 transaction
+// may not wait), then written in one synchronous transaction with one prepared statement.
+
+/** The better-sqlite3 connection behind a drizzle handle (or transaction); `session` is internal to drizzle. */
+export const sqliteClientOf = (db: object) =>
+  (db as { session: { client: import('better-sqlite3').Database } }).session.client;
+
+/**
+ * Reads and validates every row of `source` (`VALIDATION` naming the index), then runs `write`
+ * with them in one `BEGIN IMMEDIATE` transaction on the handle's connection (a savepoint when
+ * the caller's handle is already in one): anything `write` throws rolls every row back, and is
+ * mapped by `dbError`. Progress counts rows as they are validated.
+ */
+export async function sqliteImport<S extends z.ZodType, T>(
+  db: object,
+  source: unknown,
+  options: unknown,
+  entity: string,
+  schema: S,
+  write: (client: import('better-sqlite3').Database, rows: z.output<S>[]) => T,
+  dbError: (error: unknown, entity: string) => ChatstoreError,
+): Promise<T> {
+  const rows: z.output<S>[] = [];
+  await readRows(
+    source,
+    options,
+    schema,
+    entity,
+    (row) => {
+      rows.push(row);
+    },
+    () => {},
+  );
+  const client = sqliteClientOf(db);
+  try {
+    return client.transaction(() => write(client, rows)).immediate();
+  } catch (error) {
+    throw error instanceof ChatstoreError ? error : dbError(error, entity);
+  }
 }

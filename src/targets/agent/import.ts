@@ -195,4 +195,3 @@ export async function importMemories(
   );
   return { rows: count };
 }
-

@@ -8,10 +8,10 @@
 export * from './backfill';
 export * from './context';
 export * from './datastores';
+export * from './import';
 export type { AgentDb, AgentSchema, AgentTx } from './internal';
 export * from './memories';
 export * from './messages';
 export * from './security';
 export * from './sessions';
 export * from './state';
-export * from './import';

@@ -15,8 +15,8 @@ import {
   type RowSource,
   requireRlsBypass,
 } from '../../kit/bulk';
-import { AppendMessageInput, taskTools } from './messages';
 import { dbError, type TodoDb } from './internal';
+import { AppendMessageInput, taskTools } from './messages';
 
 export type { ImportOptions, ImportProgress, RowSource } from '../../kit/bulk';
 

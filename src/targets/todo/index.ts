@@ -6,9 +6,9 @@
  * import { appendMessage, loadConversationHistory, startConversation } from 'chatstore/todo';
  */
 export * from './conversations';
+export * from './import';
 export type { Jsonified, TodoDb, TodoSchema, TodoTx, TypedTodoDb } from './internal';
 export * from './messages';
 export * from './security';
 export * from './tasks';
 export * from './users';
-export * from './import';

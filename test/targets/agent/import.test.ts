@@ -27,22 +27,27 @@ async function* slowly<T>(rows: readonly T[]): AsyncGenerator<T> {
 describe.each(vectorBackends)('agent imports on $name', (backend) => {
   const t = useAgentDatabase(backend);
 
-  async function sessionRows(n: number): Promise<{ rows: ImportMessageRow[]; sessionId: string; conversationId: string }> {
+  async function sessionRows(
+    n: number,
+  ): Promise<{ rows: ImportMessageRow[]; sessionId: string; conversationId: string }> {
     const user = await newUser(t.db);
     const agent = await newAgent(t.db);
     const session = await startSession(t.db, { userId: user.id, agentId: agent.id });
     const start = Date.now() + 60_000;
-    const rows = Array.from({ length: n }, (_, i): ImportMessageRow => ({
-      id: randomUUID(),
-      conversationId: session.conversationId,
-      sessionId: session.id,
-      role: i % 2 === 0 ? 'user' : 'assistant',
-      ...(i % 2 === 0 ? { senderUserId: user.id } : { senderAgentId: agent.id }),
-      content: { type: 'text', text: `turn ${i}\twith "quotes", a \\ and\na newline` },
-      metadata: { tokens: 3 },
-      tools: i % 10 === 1 ? [{ id: `call-${i}`, name: 'search', arguments: { q: 'x' } }] : undefined,
-      createdAt: new Date(start + i * 1000),
-    }));
+    const rows = Array.from(
+      { length: n },
+      (_, i): ImportMessageRow => ({
+        id: randomUUID(),
+        conversationId: session.conversationId,
+        sessionId: session.id,
+        role: i % 2 === 0 ? 'user' : 'assistant',
+        ...(i % 2 === 0 ? { senderUserId: user.id } : { senderAgentId: agent.id }),
+        content: { type: 'text', text: `turn ${i}\twith "quotes", a \\ and\na newline` },
+        metadata: { tokens: 3 },
+        tools: i % 10 === 1 ? [{ id: `call-${i}`, name: 'search', arguments: { q: 'x' } }] : undefined,
+        createdAt: new Date(start + i * 1000),
+      }),
+    );
     // A thread: the second message answers the first, inside the same import.
     if (rows[1] && rows[0]) rows[1].parentMessageId = rows[0].id;
     return { rows, sessionId: session.id, conversationId: session.conversationId };
@@ -87,14 +92,17 @@ describe.each(vectorBackends)('agent imports on $name', (backend) => {
 
   it('imports memories with their vectors, and refuses a bad one or a missing agent', async () => {
     const agent = await newAgent(t.db);
-    const rows = Array.from({ length: 50 }, (_, i): ImportMemoryRow => ({
-      id: randomUUID(),
-      agentId: agent.id,
-      memoryType: 'semantic',
-      content: { concept: `concept ${i}`, definition: 'a\\b\tc' },
-      embedding: embedding(i),
-      importance: 0.25,
-    }));
+    const rows = Array.from(
+      { length: 50 },
+      (_, i): ImportMemoryRow => ({
+        id: randomUUID(),
+        agentId: agent.id,
+        memoryType: 'semantic',
+        content: { concept: `concept ${i}`, definition: 'a\\b\tc' },
+        embedding: embedding(i),
+        importance: 0.25,
+      }),
+    );
     const before = await rowCounts(t.conn);
     const bad = [...rows];
     bad[40] = { ...(rows[40] as ImportMemoryRow), embedding: [1, 2, 3] };

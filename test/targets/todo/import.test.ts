@@ -98,7 +98,11 @@ describe.each(pgBackends)('todo importMessages on $name', (backend) => {
 
   it('refuses what is not rows or options', async () => {
     await expectChatstoreError(importMessages(t.db, 'rows' as never), 'VALIDATION', 'rows');
-    await expectChatstoreError(importMessages(t.db, [], { onProgress: 1 } as never), 'VALIDATION', 'options.onProgress');
+    await expectChatstoreError(
+      importMessages(t.db, [], { onProgress: 1 } as never),
+      'VALIDATION',
+      'options.onProgress',
+    );
     expect(await importMessages(t.db, [])).toEqual({ rows: 0, conversations: 0 });
   });
 });
