@@ -59,7 +59,7 @@ describe.each(pgBackends)('todo importMessages on $name', (backend) => {
     );
     const { metadata, conversation } = await exportConversation(t.db, ref);
     expect(metadata).toMatchObject({ messageCount: 25_000, taskCountCreated: 6_250, taskCountCompleted: 6_250 });
-    expect(conversation.updatedAt).toEqual((rows.at(-1)?.createdAt as Date).toISOString());
+    expect(conversation.updatedAt).toEqual(new Date(rows.at(-1)?.createdAt ?? 0).toISOString());
   });
 
   it('imports an async iterable, keeping row order for rows without a time', async () => {
