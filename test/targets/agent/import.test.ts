@@ -24,7 +24,11 @@ async function* slowly<T>(rows: readonly T[]): AsyncGenerator<T> {
   }
 }
 
-describe.each(vectorBackends)('agent imports on $name', (backend) => {
+// PGlite behind pglite-socket cannot take COPY FROM STDIN over the wire (it closes the
+// connection), so the wire-protocol suite runs only on a server that has pgvector.
+const backends = vectorBackends.filter((backend) => !backend.name.includes('pglite-socket'));
+
+describe.each(backends)('agent imports on $name', (backend) => {
   const t = useAgentDatabase(backend);
 
   async function sessionRows(
