@@ -249,4 +249,5 @@ ${paths.map((p) => `${p.name}:\n\n\`\`\`sql\n${p.statements.join(';\n')};\n\`\`\
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  await import('./import').then((m) => m.main());
 }

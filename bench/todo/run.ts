@@ -251,4 +251,5 @@ export async function main(): Promise<void> {
   };
   writeResultsSection('todo', markdown(info, results, notes));
   log('wrote bench/RESULTS.md');
+  await import('./import').then((m) => m.main());
 }

@@ -8,6 +8,7 @@
 export * from './backfill';
 export * from './context';
 export * from './datastores';
+export * from './import';
 export type { AgentDb, AgentSchema, AgentTx } from './internal';
 export * from './memories';
 export * from './messages';

@@ -9,6 +9,7 @@
  */
 export * from './dashboard';
 export * from './identity';
+export * from './import';
 export type { LettaDb, LettaSchema } from './internal';
 export { sqliteTimestamp } from './internal';
 export * from './messages';

@@ -8,6 +8,7 @@
  */
 export { Username } from '../tatlock/folder';
 export * from './conversations';
+export * from './import';
 export type { TatlockUserSchema, UserDb } from './internal';
 export * from './messages';
 export * from './open';

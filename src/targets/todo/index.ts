@@ -6,6 +6,7 @@
  * import { appendMessage, loadConversationHistory, startConversation } from 'chatstore/todo';
  */
 export * from './conversations';
+export * from './import';
 export type { Jsonified, TodoDb, TodoSchema, TodoTx, TypedTodoDb } from './internal';
 export * from './messages';
 export * from './security';

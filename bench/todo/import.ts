@@ -1,0 +1,184 @@
+/**
+ * `importMessages` against the raw driver's COPY of the same rows, on a fresh todo database per
+ * backend (PGlite in memory; the server at DATABASE_URL when set): the raw side COPYs ready-made
+ * COPY text (what bench/todo/data.ts does for the load), the API side validates row objects and
+ * builds the text itself. Runs alternate (raw, API, raw, API, …), each into the live migrated
+ * schema after `truncate messages`, so both pay the same indexes. Rate = messages / wall time.
+ * `IMPORT_ROWS` (default 200,000) and `IMPORT_RUNS` (default 3) set the size.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import postgres from 'postgres';
+import { copyText } from '../../src/kit/bulk';
+import { connect } from '../../src/targets/connect';
+import { type ImportMessageRow, importMessages } from '../../src/targets/todo';
+import { writeResultsSection } from '../results';
+
+const rowsWanted = Number(process.env.IMPORT_ROWS ?? 200_000);
+const runs = Number(process.env.IMPORT_RUNS ?? 3);
+const conversationsWanted = Math.max(1, Math.round(rowsWanted / 100));
+
+interface Figures {
+  backend: string;
+  raw: number[];
+  api: number[];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+function historyRows(conversations: { id: string; userId: string }[]): ImportMessageRow[] {
+  const start = Date.UTC(2025, 0, 1);
+  return Array.from({ length: rowsWanted }, (_, i) => {
+    const c = conversations[i % conversations.length] as { id: string; userId: string };
+    const assistant = i % 2 === 1;
+    return {
+      id: randomUUID(),
+      conversationId: c.id,
+      userId: c.userId,
+      role: assistant ? 'assistant' : 'user',
+      content: assistant
+        ? `Done! I've added "Buy groceries" to your tasks for tomorrow. You now have ${i % 12} pending tasks.`
+        : 'Add a task to buy groceries tomorrow',
+      toolUsed: assistant && i % 8 === 1 ? 'add_task' : null,
+      actionTaken: assistant && i % 8 === 1 ? `Created task #${i}` : null,
+      createdAt: new Date(start + i * 10),
+    };
+  });
+}
+
+/** The same rows as COPY text, made before timing, as the raw side gets them. */
+function copyTextOf(rows: ImportMessageRow[]): string[] {
+  const chunks: string[] = [];
+  for (let s = 0; s < rows.length; s += 10_000) {
+    chunks.push(
+      rows
+        .slice(s, s + 10_000)
+        .map(
+          (m) =>
+            `${m.id}\t${m.conversationId}\t${m.userId}\t${m.role}\t${copyText(m.content)}\t${m.toolUsed ?? '\\N'}\t${m.actionTaken ?? '\\N'}\t${(m.createdAt as Date).toISOString()}\n`,
+        )
+        .join(''),
+    );
+  }
+  return chunks;
+}
+
+const columns = 'id, conversation_id, user_id, role, content, tool_used, action_taken, created_at';
+
+async function bench(name: string, location: string): Promise<Figures> {
+  const conn = await connect('todo', location, { migrate: true });
+  try {
+    const users = Array.from({ length: 100 }, (_, i) => `import_user_${i}`);
+    await conn.client.query(
+      `insert into users (id, email) select id, id || '@example.com' from unnest($1::text[]) as id`,
+      [users],
+    );
+    const conversations = Array.from({ length: conversationsWanted }, (_, i) => ({
+      id: randomUUID(),
+      userId: users[i % users.length] as string,
+    }));
+    await conn.client.query('insert into conversations (id, user_id) select * from unnest($1::uuid[], $2::text[])', [
+      conversations.map((c) => c.id),
+      conversations.map((c) => c.userId),
+    ]);
+    const rows = historyRows(conversations);
+    const text = copyTextOf(rows);
+    const raw = async () => {
+      // The raw driver's fastest bulk path, in one transaction like the API's.
+      const db = conn.db as unknown as { $client: unknown };
+      const client = db.$client as
+        | postgres.Sql
+        | { transaction<T>(fn: (tx: { query: (...a: unknown[]) => Promise<unknown> }) => Promise<T>): Promise<T> };
+      if (typeof (client as postgres.Sql).begin === 'function') {
+        await (client as postgres.Sql).begin(async (tx) => {
+          const writable = await tx.unsafe(`copy messages (${columns}) from stdin`).writable();
+          await pipeline(Readable.from(text), writable);
+        });
+      } else {
+        await (
+          client as {
+            transaction<T>(fn: (tx: { query: (...a: unknown[]) => Promise<unknown> }) => Promise<T>): Promise<T>;
+          }
+        ).transaction(async (tx) => {
+          for (let s = 0; s < text.length; s += 10) {
+            await tx.query(`copy messages (${columns}) from '/dev/blob'`, [], {
+              blob: new Blob(text.slice(s, s + 10)),
+            });
+          }
+        });
+      }
+    };
+    const api = async () => {
+      await importMessages(conn.db, rows);
+    };
+    const figures: Figures = { backend: name, raw: [], api: [] };
+    const reset = () => conn.client.query('truncate messages, conversation_metadata');
+    for (let r = 0; r < runs; r++) {
+      for (const [side, run] of [
+        ['raw', raw],
+        ['api', api],
+      ] as const) {
+        await reset();
+        const t0 = performance.now();
+        await run();
+        const seconds = (performance.now() - t0) / 1000;
+        figures[side].push(rowsWanted / seconds);
+        process.stdout.write(
+          `  ${name} ${side}: ${Math.round(rowsWanted / seconds).toLocaleString('en')} messages/s\n`,
+        );
+      }
+    }
+    return figures;
+  } finally {
+    await conn.close();
+  }
+}
+
+async function serverDatabase(url: string): Promise<{ location: string; drop: () => Promise<void> }> {
+  const name = `chatstore_bench_import_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    location: u.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export async function main(): Promise<void> {
+  const results: Figures[] = [];
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const server = await serverDatabase(url);
+    try {
+      results.push(await bench('PostgreSQL server (postgres.js)', server.location));
+    } finally {
+      await server.drop();
+    }
+  }
+  results.push(await bench('PGlite (in memory)', 'pglite:memory:'));
+  const rate = (x: number) => Math.round(x).toLocaleString('en');
+  const lines = results.map(
+    (f) =>
+      `| ${f.backend} | ${rate(median(f.api))} | ${rate(median(f.raw))} | ${(median(f.raw) / median(f.api)).toFixed(2)}× | ${f.api.map(rate).join(', ')} |`,
+  );
+  writeResultsSection(
+    'todo-import',
+    [
+      '## todo: importMessages',
+      '',
+      `${rowsWanted.toLocaleString('en')} messages over ${conversationsWanted.toLocaleString('en')} conversations into the live migrated schema (every index, foreign keys), one transaction per import, ${runs} interleaved runs per side, medians. Raw = the driver's own COPY of ready-made COPY text (postgres.js \`copy … from stdin\` stream; PGlite \`copy … from '/dev/blob'\`, 100k-row blobs); API = \`importMessages\` from row objects: zod + unstorable check per row, COPY text built, ownership check and counters. Goals: ≥ 300,000 messages/s on the server, ≥ 150,000 on PGlite. Machine: 2 cores shared with other work.`,
+      '',
+      '| backend | importMessages (messages/s) | raw COPY (messages/s) | time ratio API / raw | API runs |',
+      '| --- | ---: | ---: | ---: | --- |',
+      ...lines,
+    ].join('\n'),
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

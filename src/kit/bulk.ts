@@ -1,0 +1,434 @@
+/**
+ * Bulk import, shared by every target's `import*` functions (docs/decisions/027): rows come
+ * from an array or an (async) iterable, each is checked like any repository input (values no
+ * column can hold, then zod) and a bad row is a `VALIDATION` error naming its index
+ * (`rows.1234.content`); the rows are written in ONE transaction — COPY on PostgreSQL
+ * (postgres.js `COPY … FROM STDIN` as a stream, PGlite `COPY … FROM '/dev/blob'` in batches),
+ * one prepared statement per transaction on SQLite — so on any error nothing is written.
+ *
+ * @example
+ * const rows = await copyImport(db, source, options, { entity: 'messages', table: 'messages', … });
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { z } from 'zod';
+import { ChatstoreError } from '../errors';
+import { parseField } from './index';
+
+/** How far an import is: rows validated and handed to the database so far, of `total` when known. */
+export interface ImportProgress {
+  done: number;
+  /** The number of rows, when the source is an array. */
+  total?: number;
+}
+
+export interface ImportOptions {
+  /** Called as rows go in (about every 10,000 rows) and once at the end, with `done` = all rows. */
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** Where rows come from: an array, any iterable (a generator) or an async iterable (a stream). */
+export type RowSource<T> = Iterable<T> | AsyncIterable<T>;
+
+/** What every import returns: the rows written, per table. */
+export interface ImportCounts {
+  rows: number;
+}
+
+/** Rows per progress report and per chunk handed to the driver. */
+export const importChunk = 10_000;
+
+/** The options, checked: anything but an object with a function (or nothing) as `onProgress` is `VALIDATION`. */
+export function importOptions(options: unknown, entity: string): ImportOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new ChatstoreError('VALIDATION', 'Invalid options: must be an object', { field: 'options', entity });
+  const onProgress = (options as { onProgress?: unknown }).onProgress;
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new ChatstoreError('VALIDATION', 'Invalid options.onProgress: must be a function', {
+      field: 'options.onProgress',
+      entity,
+    });
+  return { onProgress: onProgress as ImportOptions['onProgress'] };
+}
+
+/** The source, checked: an array, an iterable other than a string, or an async iterable. */
+export function rowSource(source: unknown, entity: string): RowSource<unknown> {
+  if (Array.isArray(source)) return source;
+  if (typeof source === 'object' && source !== null) {
+    const s = source as Partial<Record<symbol, unknown>>;
+    if (typeof s[Symbol.asyncIterator] === 'function' || typeof s[Symbol.iterator] === 'function')
+      return source as RowSource<unknown>;
+  }
+  throw new ChatstoreError('VALIDATION', 'Invalid rows: must be an array or an (async) iterable of rows', {
+    field: 'rows',
+    entity,
+  });
+}
+
+/**
+ * Each row of `source`, parsed with `schema` (`findUnstorable` first) into what `take` gets, in
+ * chunks of `importChunk`: `take` is called per row, `flush` after each chunk and at the end
+ * (where the caller hands its buffer to the driver), progress is reported after each flush.
+ * Arrays and sync iterables are read without an `await` per row. Returns the number of rows.
+ */
+export async function readRows<S extends z.ZodType>(
+  source: unknown,
+  options: unknown,
+  schema: S,
+  entity: string,
+  take: (row: z.output<S>, index: number) => void,
+  flush: () => void | Promise<void>,
+): Promise<number> {
+  const rows = rowSource(source, entity);
+  const { onProgress } = importOptions(options, entity);
+  const total = Array.isArray(rows) ? rows.length : undefined;
+  let index = 0;
+  let reported = -1;
+  const report = () => {
+    if (reported === index) return;
+    reported = index;
+    onProgress?.(total === undefined ? { done: index } : { done: index, total });
+  };
+  const one = (raw: unknown) => {
+    take(parseField(schema, raw, `rows.${index}`, entity), index);
+    index++;
+  };
+  if (Array.isArray(rows)) {
+    for (let start = 0; start < rows.length; start += importChunk) {
+      const end = Math.min(rows.length, start + importChunk);
+      for (let i = start; i < end; i++) one(rows[i]);
+      await flush();
+      report();
+    }
+  } else if (Symbol.asyncIterator in rows) {
+    for await (const raw of rows) {
+      one(raw);
+      if (index % importChunk === 0) {
+        await flush();
+        report();
+      }
+    }
+    if (index % importChunk !== 0 || index === 0) await flush();
+  } else {
+    for (const raw of rows) {
+      one(raw);
+      if (index % importChunk === 0) {
+        await flush();
+        report();
+      }
+    }
+    if (index % importChunk !== 0 || index === 0) await flush();
+  }
+  report();
+  return index;
+}
+
+// ---------------------------------------------------------------------------------------------
+// COPY text (PostgreSQL's text format: tab-separated, `\N` for NULL, backslash escapes).
+
+const special = /[\\\t\n\r]/;
+
+/** A text value as a COPY field. */
+export function copyText(value: string): string {
+  if (!special.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** A nullable text value as a COPY field. */
+export const copyNullable = (value: string | null | undefined): string =>
+  value === null || value === undefined ? '\\N' : copyText(value);
+
+/** A JSON value as a `json`/`jsonb` COPY field (JSON text has no raw tabs or newlines, only backslashes). */
+export function copyJson(value: unknown): string {
+  if (value === undefined || value === null) return '\\N';
+  const text = JSON.stringify(value);
+  return text.includes('\\') ? text.replaceAll('\\', '\\\\') : text;
+}
+
+/** A `uuid[]` COPY field. */
+export const copyUuids = (ids: readonly string[] | null | undefined): string =>
+  ids === null || ids === undefined ? '\\N' : `{${ids.join(',')}}`;
+
+/** A pgvector `vector` COPY field. */
+export const copyVector = (values: readonly number[] | null | undefined): string =>
+  values === null || values === undefined ? '\\N' : `[${values.join(',')}]`;
+
+/**
+ * A moment as ISO 8601 UTC text with microseconds: `at`, or when absent `base` plus `index`
+ * microseconds, so rows imported without a time keep their order.
+ */
+export function isoMoment(at: Date | undefined, base: number, index: number): string {
+  if (at !== undefined) return at.toISOString();
+  const iso = new Date(base + Math.floor(index / 1000)).toISOString();
+  return `${iso.slice(0, -1)}${String(index % 1000).padStart(3, '0')}Z`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: one transaction, COPY through whichever driver the handle has.
+
+/** Runs one statement in the import's transaction; rows as objects. */
+export type Exec = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+interface PostgresJsClient {
+  unsafe(
+    text: string,
+    params?: unknown[],
+  ): PromiseLike<Record<string, unknown>[]> & {
+    writable(): Promise<NodeJS.WritableStream>;
+  };
+}
+interface PgliteClient {
+  query(text: string, params?: unknown[], options?: { blob?: Blob }): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/** What a drizzle PostgreSQL handle (or transaction) can do here; `session` is internal to drizzle. */
+interface PgHandle {
+  transaction<T>(fn: (tx: PgHandle) => Promise<T>): Promise<T>;
+}
+const driverOf = (tx: PgHandle) =>
+  (tx as unknown as { session: { client: PostgresJsClient | PgliteClient } }).session.client;
+
+/** Rows per PGlite COPY: the blob (and its copy inside PGlite) stays small. */
+const pgliteBatch = 100_000;
+
+/** One COPY into a table: which columns, and each row as its line of COPY text. */
+export interface CopyPlan<S extends z.ZodType> {
+  /** The table, for error messages and `dbError`. */
+  entity: string;
+  /** `copy <table> (<columns>) from …` */
+  table: string;
+  columns: readonly string[];
+  schema: S;
+  /** The row's COPY line, `\n` included; may collect what `after` needs. */
+  line(row: z.output<S>, index: number): string;
+  /** Runs in the transaction before the COPY (checks that need no rows). */
+  before?(exec: Exec): Promise<void>;
+  /** Runs in the transaction after the COPY (ownership checks, counters); throwing rolls all back. */
+  after?(exec: Exec, rows: number): Promise<void>;
+}
+
+/**
+ * Validates and COPYs every row of `source` in one transaction on `db` (postgres.js or PGlite,
+ * a database handle or a caller's transaction, where it becomes a savepoint). Returns the rows
+ * written; on any error the transaction rolls back and the error is thrown (driver errors
+ * through `dbError`).
+ */
+export async function copyImport<S extends z.ZodType>(
+  db: object,
+  source: unknown,
+  options: unknown,
+  plan: CopyPlan<S>,
+  dbError: (error: unknown, entity: string) => ChatstoreError,
+): Promise<number> {
+  // Checked before the transaction opens: a bad argument never reaches the database.
+  rowSource(source, plan.entity);
+  importOptions(options, plan.entity);
+  const copySql = `copy ${plan.table} (${plan.columns.join(', ')}) from`;
+  try {
+    return await (db as PgHandle).transaction(async (tx) => {
+      const client = driverOf(tx);
+      const postgresJs = 'unsafe' in client;
+      const exec: Exec = postgresJs
+        ? async (text, params) => [...(await client.unsafe(text, params ?? []))]
+        : async (text, params) => (await client.query(text, params ?? [])).rows;
+      await plan.before?.(exec);
+      const count = postgresJs
+        ? await copyPostgresJs(client, `${copySql} stdin`, source, options, plan)
+        : await copyPglite(client, `${copySql} '/dev/blob'`, source, options, plan);
+      await plan.after?.(exec, count);
+      return count;
+    });
+  } catch (error) {
+    throw error instanceof ChatstoreError ? error : dbError(error, plan.entity);
+  }
+}
+
+/** postgres.js: one `COPY … FROM STDIN`, fed chunk by chunk while rows are validated. */
+async function copyPostgresJs<S extends z.ZodType>(
+  client: PostgresJsClient,
+  text: string,
+  source: unknown,
+  options: unknown,
+  plan: CopyPlan<S>,
+): Promise<number> {
+  const query = client.unsafe(text);
+  // postgres.js resolves the query with the stream, so an error the server reports at the end
+  // of the COPY (a foreign key) would never reach the stream: catch it where the driver rejects.
+  const driver = query as unknown as { reject(error: unknown): void };
+  const original = driver.reject;
+  const failed = new Promise<never>((_, reject) => {
+    driver.reject = (error) => {
+      reject(error);
+      original(error);
+    };
+  });
+  failed.catch(() => {});
+  const writable = await query.writable();
+  let count = 0;
+  // Rows are parsed in chunks; each chunk is written as soon as it is complete.
+  const parts = streamChunks(source, options, plan, (n) => {
+    count = n;
+  });
+  await Promise.race([pipeline(Readable.from(parts), writable as NodeJS.WritableStream), failed]);
+  return count;
+}
+
+/**
+ * The COPY text of the rows, one string per chunk of `importChunk` rows, yielded as each chunk
+ * is complete (validation runs as the stream pulls).
+ */
+async function* streamChunks<S extends z.ZodType>(
+  source: unknown,
+  options: unknown,
+  plan: CopyPlan<S>,
+  done: (rows: number) => void,
+): AsyncGenerator<string> {
+  const ready: string[] = [];
+  let buffer: string[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  let failure: unknown;
+  const reading = readRows(
+    source,
+    options,
+    plan.schema,
+    plan.entity,
+    (row, index) => {
+      buffer.push(plan.line(row, index));
+    },
+    async () => {
+      if (buffer.length > 0) ready.push(buffer.join(''));
+      buffer = [];
+      wake?.();
+      // Let the stream take the chunk before parsing the next one (backpressure stays bounded).
+      while (ready.length > 2) await new Promise<void>((resolve) => setImmediate(resolve));
+    },
+  ).then(
+    (rows) => {
+      done(rows);
+      finished = true;
+      wake?.();
+    },
+    (error) => {
+      failure = error;
+      finished = true;
+      wake?.();
+    },
+  );
+  while (true) {
+    const next = ready.shift();
+    if (next !== undefined) {
+      yield next;
+      continue;
+    }
+    if (finished) break;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
+  await reading;
+  if (failure !== undefined) throw failure;
+}
+
+/** PGlite: the rows as COPY text in blobs of `pgliteBatch` rows, `COPY … FROM '/dev/blob'` each. */
+async function copyPglite<S extends z.ZodType>(
+  client: PgliteClient,
+  text: string,
+  source: unknown,
+  options: unknown,
+  plan: CopyPlan<S>,
+): Promise<number> {
+  let parts: string[] = [];
+  let buffer: string[] = [];
+  let pending = 0;
+  const send = async () => {
+    if (parts.length === 0) return;
+    const blob = new Blob(parts);
+    parts = [];
+    pending = 0;
+    await client.query(text, [], { blob });
+  };
+  return readRows(
+    source,
+    options,
+    plan.schema,
+    plan.entity,
+    (row, index) => {
+      buffer.push(plan.line(row, index));
+    },
+    async () => {
+      pending += buffer.length;
+      if (buffer.length > 0) parts.push(buffer.join(''));
+      buffer = [];
+      if (pending >= pgliteBatch) await send();
+    },
+  ).then(async (rows) => {
+    await send();
+    return rows;
+  });
+}
+
+/**
+ * PostgreSQL refuses `COPY … FROM` into a table under row-level security ("COPY FROM not
+ * supported with row-level security"), and every table an import writes has FORCE ROW LEVEL
+ * SECURITY (decision 019): an import runs as a role RLS does not bind — the superuser or a
+ * BYPASSRLS role that migrates the database. Any other role is `PERMISSION_DENIED`, before a row
+ * is read.
+ */
+export async function requireRlsBypass(exec: Exec, entity: string): Promise<void> {
+  const [row] = await exec(
+    'select current_user::text as role, r.rolsuper or r.rolbypassrls as bypass from pg_roles r where r.rolname = current_user',
+  );
+  if (row?.bypass === true) return;
+  throw new ChatstoreError(
+    'PERMISSION_DENIED',
+    `Importing into ${entity} writes with COPY, which PostgreSQL refuses under row-level security: role ` +
+      `"${String(row?.role ?? '?')}" is bound by it. Import as the superuser or a BYPASSRLS role ` +
+      '(the one that migrates the database; docs/decisions/027-bulk-import.md).',
+    { field: 'role', entity },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLite: rows read and validated first (the source may be async; a better-sqlite3 transaction
+// may not wait), then written in one synchronous transaction with one prepared statement.
+
+/** The better-sqlite3 connection behind a drizzle handle (or transaction); `session` is internal to drizzle. */
+export const sqliteClientOf = (db: object) =>
+  (db as { session: { client: import('better-sqlite3').Database } }).session.client;
+
+/**
+ * Reads and validates every row of `source` (`VALIDATION` naming the index), then runs `write`
+ * with them in one `BEGIN IMMEDIATE` transaction on the handle's connection (a savepoint when
+ * the caller's handle is already in one): anything `write` throws rolls every row back, and is
+ * mapped by `dbError`. Progress counts rows as they are validated.
+ */
+export async function sqliteImport<S extends z.ZodType, T>(
+  db: object,
+  source: unknown,
+  options: unknown,
+  entity: string,
+  schema: S,
+  write: (client: import('better-sqlite3').Database, rows: z.output<S>[]) => T,
+  dbError: (error: unknown, entity: string) => ChatstoreError,
+): Promise<T> {
+  const rows: z.output<S>[] = [];
+  await readRows(
+    source,
+    options,
+    schema,
+    entity,
+    (row) => {
+      rows.push(row);
+    },
+    () => {},
+  );
+  const client = sqliteClientOf(db);
+  try {
+    return client.transaction(() => write(client, rows)).immediate();
+  } catch (error) {
+    throw error instanceof ChatstoreError ? error : dbError(error, entity);
+  }
+}
