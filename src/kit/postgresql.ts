@@ -7,7 +7,7 @@
  * @example
  * export const { dbError, mapped, notFound, prepared } = postgresqlKit<TodoDb>(schema);
  */
-import { is } from 'drizzle-orm';
+import { DrizzleQueryError, is } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { ChatstoreError, toChatstoreError } from '../errors';
 import {
@@ -20,6 +20,7 @@ import {
   type SchemaConstraint,
   tableFacts,
 } from './index';
+import { type FloorShape, type FloorValues, floorShape, loggerOf, mapEntries, sessionOf } from './floor';
 
 /** Every constraint and unique index of the PostgreSQL tables in a schema module. */
 export function postgresqlConstraints(schema: Record<string, unknown>): SchemaConstraint[] {
@@ -35,6 +36,122 @@ export interface PostgresqlKit<D extends object> extends KitBase {
    * session they were built on, so a transaction handle gets its own set (built on first use).
    */
   prepared<T>(build: (db: D) => T): (db: D) => T;
+  /**
+   * Hot-path statements written with drizzle's query builder and executed at the driver's floor
+   * (decision 026): `build` returns builders (not `.prepare()`d); each becomes a statement whose
+   * `execute(values)` resolves to what drizzle's `.prepare(…).execute(values)` would, through
+   * postgres.js' named prepared `.values()` or PGlite's array rows, decoded by a decoder compiled
+   * once per statement. Built once (on the first handle); bound per session, so a transaction
+   * handle runs them on its own connection.
+   */
+  floor<S extends Record<string, PgBuilt>>(build: (db: D) => S): (db: D) => PgFloorStatements<S>;
+}
+
+/** A query-builder statement: anything drizzle can `.prepare(name)` (select, insert/update/delete … returning). */
+export interface PgBuilt {
+  prepare(name: string): object;
+  execute(...args: never[]): PromiseLike<unknown>;
+}
+
+/** A statement at the floor: `execute(values)` resolves to what drizzle's prepared `execute` would. */
+export interface PgFloorStatement<R> {
+  readonly text: string;
+  execute(values?: FloorValues): Promise<R>;
+}
+
+export type PgFloorStatements<S extends Record<string, PgBuilt>> = {
+  [K in keyof S]: PgFloorStatement<Awaited<ReturnType<S[K]['execute']>>>;
+};
+
+/** What drizzle's PostgreSQL sessions (postgres.js, PGlite) hold. */
+interface PgSessionLike {
+  client: PostgresJsClient | PgliteClient;
+  logger?: { logQuery(query: string, params: unknown[]): void };
+}
+interface PostgresJsClient {
+  unsafe(text: string, params: unknown[], options: { prepare: boolean }): PromiseLike<unknown[]> & {
+    values(): PromiseLike<unknown[][]>;
+  };
+}
+interface PgliteClient {
+  query(text: string, params: unknown[], options: object): Promise<{ rows: unknown[] }>;
+}
+
+type Run = (shape: FloorShape, values: FloorValues) => Promise<unknown>;
+
+const prepare = { prepare: true } as const;
+// PGlite: the parsers drizzle's PGlite session passes (dates, intervals and their arrays stay
+// text; the columns' mapFromDriverValue turns them into what drizzle returns).
+const text = (value: string) => value;
+const pgliteParsers = {
+  1114: text, // timestamp
+  1184: text, // timestamptz
+  1186: text, // interval
+  1082: text, // date
+  1231: text, // numeric[]
+  1115: text, // timestamp[]
+  1185: text, // timestamptz[]
+  1187: text, // interval[]
+  1182: text, // date[]
+};
+const pgliteArrays = { rowMode: 'array', parsers: pgliteParsers } as const;
+const pgliteObjects = { rowMode: 'object', parsers: pgliteParsers } as const;
+
+/**
+ * How a drizzle PostgreSQL session's driver runs a floor statement. postgres.js: a named
+ * prepared statement with array rows (what drizzle's prepared queries send); PGlite: `query`
+ * with array rows and drizzle's parsers. A driver error is wrapped the way drizzle wraps it
+ * (`DrizzleQueryError`, the driver's error as `cause`); the session's logger, if any, logs.
+ */
+function pgRunner(session: PgSessionLike): Run {
+  const { client } = session;
+  const logger = loggerOf(session);
+  if (typeof (client as PostgresJsClient).unsafe === 'function') {
+    const sql = client as PostgresJsClient;
+    return async (shape, values) => {
+      const params = shape.fill(values);
+      logger?.logQuery(shape.text, params);
+      try {
+        if (shape.decode === undefined) return await sql.unsafe(shape.text, params, prepare);
+        return shape.decodeAll(await sql.unsafe(shape.text, params, prepare).values());
+      } catch (error) {
+        throw new DrizzleQueryError(shape.text, params, error as Error);
+      }
+    };
+  }
+  const pg = client as PgliteClient;
+  return async (shape, values) => {
+    const params = shape.fill(values);
+    logger?.logQuery(shape.text, params);
+    try {
+      if (shape.decode === undefined) return await pg.query(shape.text, params, pgliteObjects);
+      return shape.decodeAll((await pg.query(shape.text, params, pgliteArrays)).rows as unknown[][]);
+    } catch (error) {
+      throw new DrizzleQueryError(shape.text, params, error as Error);
+    }
+  };
+}
+
+/** See `PostgresqlKit.floor`. */
+export function pgFloor<D extends object, S extends Record<string, PgBuilt>>(
+  build: (db: D) => S,
+): (db: D) => PgFloorStatements<S> {
+  let shapes: Record<keyof S, FloorShape> | undefined;
+  const bound = new WeakMap<object, PgFloorStatements<S>>();
+  return (db) => {
+    const session = sessionOf<PgSessionLike>(db);
+    let statements = bound.get(session);
+    if (statements === undefined) {
+      shapes ??= mapEntries(build(db), (built) => floorShape(built.prepare('chatstore_floor')));
+      const run = pgRunner(session);
+      statements = mapEntries(shapes, (shape) => ({
+        text: shape.text,
+        execute: (values: FloorValues = {}) => run(shape, values),
+      })) as PgFloorStatements<S>;
+      bound.set(session, statements);
+    }
+    return statements;
+  };
 }
 
 /**
@@ -69,5 +186,6 @@ export function postgresqlKit<D extends object>(
       }
     },
     prepared: <T>(build: (db: D) => T) => cachedPer((db: D) => db, build),
+    floor: pgFloor,
   };
 }
