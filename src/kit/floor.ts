@@ -37,6 +37,13 @@ export interface FloorShape<T = unknown> {
   readonly decode: ((row: readonly unknown[]) => T) | undefined;
   /** Every row of a result, decoded. */
   readonly decodeAll: (rows: readonly (readonly unknown[])[]) => T[];
+  /** The selected fields in column order (what a driver-specific variant decides on). */
+  readonly fields: readonly { path: readonly string[]; field: unknown }[];
+  /**
+   * A decoder for rows whose values at `passThrough` positions the driver already made into
+   * what the field's mapping would return (PGlite's own `Date` for a timestamptz column).
+   */
+  variant(passThrough: ReadonlySet<number>): (rows: readonly (readonly unknown[])[]) => T[];
 }
 
 type Decoder = { mapFromDriverValue(value: unknown): unknown };
@@ -92,6 +99,7 @@ interface Tree {
 export function compileDecoder<T>(
   fields: readonly { path: readonly string[]; field: unknown }[],
   joinsNotNullableMap?: Record<string, boolean>,
+  passThrough: ReadonlySet<number> = new Set(),
 ): (row: readonly unknown[]) => T {
   const decoders: Decoder[] = [];
   const root: Tree = { children: new Map() };
@@ -110,7 +118,7 @@ export function compileDecoder<T>(
       node = next;
     });
     const decoder = decoderOf(field);
-    if (!identityDecoders.has(decoder.mapFromDriverValue)) decoders[at] = decoder;
+    if (!identityDecoders.has(decoder.mapFromDriverValue) && !passThrough.has(at)) decoders[at] = decoder;
   });
   // drizzle's nullify rule (mapResultRow): only columns at depth 2 count; the first one's value
   // decides, and columns of two tables in one object switch it off.
@@ -154,15 +162,24 @@ export function floorShape<T>(prepared: object): FloorShape<T> {
     throw new Error('floor statements take query-builder statements, not relational queries (db.query…)');
   }
   const { sql: text, params } = p.getQuery();
-  const decode = p.fields ? compileDecoder<T>(p.fields, p.joinsNotNullableMap) : undefined;
-  const decodeAll = decode
-    ? (rows: readonly (readonly unknown[])[]) => {
-        const out = new Array<T>(rows.length);
-        for (let i = 0; i < rows.length; i++) out[i] = decode(rows[i] as readonly unknown[]);
-        return out;
-      }
-    : (rows: readonly (readonly unknown[])[]) => rows as unknown as T[];
-  return { text, fill: compileFill(params), decode, decodeAll };
+  const fields = p.fields ?? [];
+  const all = (decode: ((row: readonly unknown[]) => T) | undefined) =>
+    decode
+      ? (rows: readonly (readonly unknown[])[]) => {
+          const out = new Array<T>(rows.length);
+          for (let i = 0; i < rows.length; i++) out[i] = decode(rows[i] as readonly unknown[]);
+          return out;
+        }
+      : (rows: readonly (readonly unknown[])[]) => rows as unknown as T[];
+  const decode = p.fields ? compileDecoder<T>(fields, p.joinsNotNullableMap) : undefined;
+  return {
+    text,
+    fill: compileFill(params),
+    decode,
+    decodeAll: all(decode),
+    fields,
+    variant: (passThrough) => all(p.fields ? compileDecoder<T>(fields, p.joinsNotNullableMap, passThrough) : undefined),
+  };
 }
 
 /** The logger of a drizzle session, or `undefined` when it is drizzle's no-op one. */

@@ -8,8 +8,9 @@
  * export const { dbError, mapped, notFound, prepared } = postgresqlKit<TodoDb>(schema);
  */
 import { DrizzleQueryError, is } from 'drizzle-orm';
-import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig, PgDate, PgTable, PgTimestamp } from 'drizzle-orm/pg-core';
 import { ChatstoreError, toChatstoreError } from '../errors';
+import { type FloorShape, type FloorValues, floorShape, loggerOf, mapEntries, sessionOf } from './floor';
 import {
   cachedPer,
   camelCase,
@@ -20,7 +21,6 @@ import {
   type SchemaConstraint,
   tableFacts,
 } from './index';
-import { type FloorShape, type FloorValues, floorShape, loggerOf, mapEntries, sessionOf } from './floor';
 
 /** Every constraint and unique index of the PostgreSQL tables in a schema module. */
 export function postgresqlConstraints(schema: Record<string, unknown>): SchemaConstraint[] {
@@ -69,12 +69,20 @@ interface PgSessionLike {
   logger?: { logQuery(query: string, params: unknown[]): void };
 }
 interface PostgresJsClient {
-  unsafe(text: string, params: unknown[], options: { prepare: boolean }): PromiseLike<unknown[]> & {
+  unsafe(
+    text: string,
+    params: unknown[],
+    options: { prepare: boolean },
+  ): PromiseLike<unknown[]> & {
     values(): PromiseLike<unknown[][]>;
   };
 }
 interface PgliteClient {
-  query(text: string, params: unknown[], options: object): Promise<{ rows: unknown[] }>;
+  query(
+    text: string,
+    params: unknown[],
+    options: object,
+  ): Promise<{ rows: unknown[]; fields: { dataTypeID: number }[] }>;
 }
 
 type Run = (shape: FloorShape, values: FloorValues) => Promise<unknown>;
@@ -96,6 +104,45 @@ const pgliteParsers = {
 };
 const pgliteArrays = { rowMode: 'array', parsers: pgliteParsers } as const;
 const pgliteObjects = { rowMode: 'object', parsers: pgliteParsers } as const;
+const pgliteDefaultArrays = { rowMode: 'array' } as const;
+
+/** Whether this process reads a zone-less timestamp text as UTC (the zone is UTC all year). */
+const processInUtc = () =>
+  ['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu', 'UCT', 'Etc/UCT'].includes(
+    Intl.DateTimeFormat().resolvedOptions().timeZone,
+  );
+
+/**
+ * PGlite merges per-query `parsers` into its whole parser table on every query (thousands of
+ * types: it costs more than a small query itself). So after a statement's first run (with
+ * drizzle's parsers, exact), its result types decide whether PGlite's default parsing gives
+ * the same values: every type but the nine drizzle overrides parses alike; `timestamptz` and
+ * `date` become `new Date(text)` in PGlite, which is what a Date-mode timestamptz or date
+ * column maps its text to; a zone-less `timestamp` the same when the process is in UTC. Those
+ * positions pass PGlite's value through; any other overridden type keeps drizzle's parsers.
+ */
+function pgliteDefaultDecoder(
+  shape: FloorShape,
+  types: readonly number[],
+): ((rows: readonly (readonly unknown[])[]) => unknown[]) | undefined {
+  const passThrough = new Set<number>();
+  for (let at = 0; at < types.length; at++) {
+    const type = types[at] as number;
+    if (!(type in pgliteParsers)) continue;
+    const field = shape.fields[at]?.field;
+    const dateColumn =
+      (is(field, PgTimestamp) && (type === 1184 || (type === 1114 && processInUtc()))) ||
+      (is(field, PgDate) && type === 1082);
+    if (!dateColumn) return undefined;
+    if (type === 1184 && !(field as { withTimezone: boolean }).withTimezone) return undefined;
+    if (type === 1114 && (field as { withTimezone: boolean }).withTimezone) return undefined;
+    passThrough.add(at);
+  }
+  return shape.variant(passThrough);
+}
+
+/** Per shape, once known: how PGlite's default array rows decode (null: keep drizzle's parsers). */
+const pgliteDecoders = new WeakMap<FloorShape, ((rows: readonly (readonly unknown[])[]) => unknown[]) | null>();
 
 /**
  * How a drizzle PostgreSQL session's driver runs a floor statement. postgres.js: a named
@@ -125,7 +172,19 @@ function pgRunner(session: PgSessionLike): Run {
     logger?.logQuery(shape.text, params);
     try {
       if (shape.decode === undefined) return await pg.query(shape.text, params, pgliteObjects);
-      return shape.decodeAll((await pg.query(shape.text, params, pgliteArrays)).rows as unknown[][]);
+      const fast = pgliteDecoders.get(shape);
+      if (fast) return fast((await pg.query(shape.text, params, pgliteDefaultArrays)).rows as unknown[][]);
+      const result = await pg.query(shape.text, params, pgliteArrays);
+      if (fast === undefined) {
+        pgliteDecoders.set(
+          shape,
+          pgliteDefaultDecoder(
+            shape,
+            result.fields.map((f) => f.dataTypeID),
+          ) ?? null,
+        );
+      }
+      return shape.decodeAll(result.rows as unknown[][]);
     } catch (error) {
       throw new DrizzleQueryError(shape.text, params, error as Error);
     }

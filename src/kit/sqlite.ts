@@ -12,6 +12,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { getTableColumns, getTableName, is } from 'drizzle-orm';
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { ChatstoreError, toChatstoreError } from '../errors';
+import { type FloorShape, type FloorValues, floorShape, loggerOf, mapEntries } from './floor';
 import {
   cachedPer,
   camelCase,
@@ -22,7 +23,6 @@ import {
   type SchemaConstraint,
   tableFacts,
 } from './index';
-import { type FloorShape, type FloorValues, floorShape, loggerOf, mapEntries } from './floor';
 
 /** Every constraint and unique index of the SQLite tables in a schema module. */
 export function sqliteConstraints(schema: Record<string, unknown>): SchemaConstraint[] {
