@@ -18,19 +18,18 @@ export type LettaSchema = typeof schema;
  */
 export type LettaDb = BaseSQLiteDatabase<'sync', RunResult, LettaSchema>;
 
+// Built once: a zod schema costs microseconds to build, more than a hot path's statement.
+const StorableDate = z
+  .date()
+  .min(new Date(Date.UTC(0, 0, 1)))
+  .max(new Date(Date.UTC(9999, 11, 31)));
+
 /**
  * Timestamps as chatstore writes them: UTC `YYYY-MM-DD HH:MM:SS.SSS`, the shape of SQLite's
  * `CURRENT_TIMESTAMP` (the columns' default) with milliseconds, so both sort together.
  */
 export function sqliteTimestamp(date: Date = new Date()): string {
-  parseField(
-    z
-      .date()
-      .min(new Date(Date.UTC(0, 0, 1)))
-      .max(new Date(Date.UTC(9999, 11, 31))),
-    date,
-    'date',
-  );
+  parseField(StorableDate, date, 'date');
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
 
