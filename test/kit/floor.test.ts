@@ -33,7 +33,7 @@ const build = (db: TodoDb) => ({
   before: db
     .select({ id: messages.id, createdAt: messages.createdAt })
     .from(messages)
-    .where(and(eq(messages.userId, ph('userId')), lt(messages.createdAt, ph('before'))))
+    .where(and(eq(messages.userId, ph('userId')), lt(messages.createdAt, sql.param(ph('before'), messages.createdAt))))
     .orderBy(desc(messages.createdAt)),
   // Nested objects, a left join whose right side may be missing, and SQL mapped with mapWith.
   joined: db
