@@ -26,4 +26,4 @@ export const kit = postgresqlKit<AgentDb>(latest, {
   // CASE memory_type WHEN … THEN content ? … : about the content, whatever the type.
   check_memory_content: 'content',
 });
-export const { dbError, mapped, notFound, prepared } = kit;
+export const { dbError, floor, mapped, notFound, prepared } = kit;

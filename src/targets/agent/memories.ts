@@ -17,7 +17,7 @@ import {
   memoryContentSchemas,
   memoryTypes,
 } from '../../schema/agent';
-import { type AgentDb, Id, mapped, notFound, prepared } from './internal';
+import { type AgentDb, floor, Id, mapped, notFound } from './internal';
 
 export type Memory = typeof agentMemories.$inferSelect;
 export type MemoryConsolidation = typeof memoryConsolidations.$inferSelect;
@@ -91,7 +91,8 @@ export type MemoryHit = Memory & { distance: number; similarity: number };
 const ph = sql.placeholder;
 const vectorText = (v: readonly number[]) => `[${v.join(',')}]`;
 
-const statements = prepared((db) => {
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const statements = floor((db) => {
   const columns = getTableColumns(agentMemories);
   // The filters are placeholders that switch themselves off when null, so one prepared plan
   // serves every combination. Expired memories are never returned.
@@ -113,13 +114,8 @@ const statements = prepared((db) => {
       returning m.*, h.distance`,
   );
   return {
-    search: db.with(found).select().from(found).orderBy(sql`distance`).prepare('agent_search_memories'),
-    searchAndTouch: db
-      .with(touched)
-      .select()
-      .from(touched)
-      .orderBy(sql`distance`)
-      .prepare('agent_search_memories_touch'),
+    search: db.with(found).select().from(found).orderBy(sql`distance`),
+    searchAndTouch: db.with(touched).select().from(touched).orderBy(sql`distance`),
   };
 });
 

@@ -17,7 +17,7 @@ import {
   messageVersions,
   Tools,
 } from '../../schema/agent';
-import { type AgentDb, Id, mapped, notFound, prepared } from './internal';
+import { type AgentDb, floor, Id, mapped, notFound } from './internal';
 
 export type ChatMessage = typeof chatMessagesV2.$inferSelect;
 export type MessageVersion = typeof messageVersions.$inferSelect;
@@ -60,7 +60,8 @@ export type ConversationWindowInput = z.input<typeof ConversationWindowInput>;
 const ph = sql.placeholder;
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
-const statements = prepared((db) => {
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const statements = floor((db) => {
   // One statement: the message, stamped with clock_timestamp() so messages written in one
   // transaction keep their order, and the session's counters — atomic without BEGIN/COMMIT.
   const inserted = db.$with('inserted', getTableColumns(chatMessagesV2)).as(
@@ -85,15 +86,14 @@ const statements = prepared((db) => {
   );
   const byConversation = eq(chatMessagesV2.conversationId, ph('conversationId'));
   return {
-    append: db.with(inserted, bumped).select().from(inserted).prepare('agent_append_message'),
+    append: db.with(inserted, bumped).select().from(inserted),
     // Newest first with a limit, reversed in JS: the window is the last N messages.
     window: db
       .select()
       .from(chatMessagesV2)
       .where(byConversation)
       .orderBy(desc(chatMessagesV2.createdAt), desc(chatMessagesV2.id))
-      .limit(ph('limit'))
-      .prepare('agent_conversation_window'),
+      .limit(ph('limit')),
     windowBefore: db
       .select()
       .from(chatMessagesV2)
@@ -105,8 +105,7 @@ const statements = prepared((db) => {
         ),
       )
       .orderBy(desc(chatMessagesV2.createdAt), desc(chatMessagesV2.id))
-      .limit(ph('limit'))
-      .prepare('agent_conversation_window_before'),
+      .limit(ph('limit')),
   };
 });
 

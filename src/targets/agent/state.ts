@@ -22,7 +22,7 @@ import {
   stateTransitions,
   transitionTypes,
 } from '../../schema/agent';
-import { type AgentDb, Id, mapped, notFound, prepared } from './internal';
+import { type AgentDb, floor, Id, mapped, notFound } from './internal';
 
 export type AgentState = typeof agentStates.$inferSelect;
 export type StateCheckpoint = typeof stateCheckpoints.$inferSelect;
@@ -123,21 +123,20 @@ function fieldsOf(cte: object, table: typeof agentStates | typeof stateTransitio
   return Object.fromEntries(Object.keys(getTableColumns(table)).map((k) => [k, columns[k]])) as never;
 }
 
-// A commit is three statements inside its transaction, each prepared once per handle:
+// A commit is three statements inside its transaction, each built once (decision 026):
 // the advisory lock, the current state FOR UPDATE, and one write (close, insert, transition).
-const statements = prepared((db) => {
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const statements = floor((db) => {
   // Its own statement, before the read: a statement's snapshot is taken when it starts, so a
   // lock taken inside the read would not see the state a racing commit just made current.
   const lock = db
     .select({ locked: sql<number>`1` })
-    .from(sql`pg_advisory_xact_lock(hashtextextended(${ph('key')}, 0))`)
-    .prepare('agent_state_lock');
+    .from(sql`pg_advisory_xact_lock(hashtextextended(${ph('key')}, 0))`);
   const current = db
     .select()
     .from(agentStates)
     .where(and(eq(agentStates.agentId, ph('agentId')), sql`${agentStates.isCurrent} = true`))
-    .for('update')
-    .prepare('agent_current_state_for_update');
+    .for('update');
   // One statement: close the current state, insert the new one and its transition. The
   // insert reads "closed" first, so the old row leaves unique_current_state before the new
   // one enters it; clock_timestamp() as the separate statements had.
@@ -170,35 +169,21 @@ const statements = prepared((db) => {
       transition: fieldsOf(transition, stateTransitions) as typeof stateTransitions._.columns,
     })
     .from(inserted)
-    .crossJoin(transition)
-    .prepare('agent_commit_state');
+    .crossJoin(transition);
   return { lock, current, write };
 });
-
-// Drizzle binds a prepared statement to the client of the handle it was built on, and every
-// transaction is a new handle on its own client (connection). Building the statements again
-// per transaction would cost what preparing saves, so the outer handle's statements are
-// re-pointed at the transaction's client; a driver whose statements keep no `client` gets
-// them built on the transaction handle.
-function statementsIn(db: AgentDb, tx: AgentDb): ReturnType<typeof statements> {
-  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
-  const { lock, current, write } = statements(db);
-  if (client === undefined || !('client' in lock && 'client' in current && 'client' in write)) return statements(tx);
-  const rebind = <P extends object>(p: P): P => Object.assign(Object.create(Object.getPrototypeOf(p)), p, { client });
-  return { lock: rebind(lock), current: rebind(current), write: rebind(write) };
-}
 
 // The whole commit, inside the caller's transaction. The advisory lock serialises commits of
 // one agent across connections, so two racing commits both succeed, one after the other;
 // the partial unique index unique_current_state stays as the backstop.
 async function commit(
-  db: AgentDb,
   tx: AgentDb,
   agentId: string,
   next: (current: StatePartitions) => StatePartitions,
   options: CommitOptions,
 ): Promise<{ state: AgentState; transition: StateTransition }> {
-  const prepared = statementsIn(db, tx);
+  // Bound to the transaction's session: its connection, built statements shared (decision 026).
+  const prepared = statements(tx);
   await prepared.lock.execute({ key: `chatstore:agent-state:${agentId}` });
   const [current] = await prepared.current.execute({ agentId });
   if (options.expectedStateId !== undefined && (current?.id ?? null) !== options.expectedStateId) {
@@ -249,7 +234,6 @@ export async function commitState(
   return mapped('agent_states', () =>
     db.transaction((tx) =>
       commit(
-        db,
         tx,
         c.agentId,
         (before) => {
@@ -363,7 +347,7 @@ export async function restore(
           .for('update');
         if (!checkpoint) throw notFound('state_checkpoints', 'checkpointId', r.checkpointId);
         const { version, stateHash: _hash, ...partitions } = checkpointData(checkpoint);
-        const result = await commit(db, tx, r.agentId, () => partitions, {
+        const result = await commit(tx, r.agentId, () => partitions, {
           version,
           trigger: `checkpoint:${checkpoint.checkpointType ?? 'manual'}`,
           transitionType: 'restore',
@@ -393,7 +377,7 @@ export async function restore(
         ? await tx.select().from(agentStates).where(eq(agentStates.id, transition.fromStateId))
         : [];
       const data = transition.rollbackData;
-      const result = await commit(db, tx, r.agentId, () => data, {
+      const result = await commit(tx, r.agentId, () => data, {
         version: from?.version ?? '1.0.0',
         trigger: 'rollback',
         transitionType: 'restore',

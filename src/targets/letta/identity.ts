@@ -10,7 +10,7 @@ import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { lettaUsers, messages, platformProfiles, queue } from '../../schema/letta';
 import { ProfileMetadata } from '../../schema/letta/json';
-import { type LettaDb, mapped, notFound, pickTimestamp, prepared, rowDecoder, sqliteTimestamp } from './internal';
+import { floor, type LettaDb, mapped, notFound, pickTimestamp, sqliteTimestamp } from './internal';
 
 export type LettaUser = typeof lettaUsers.$inferSelect;
 export type PlatformProfile = typeof platformProfiles.$inferSelect;
@@ -74,9 +74,8 @@ export interface MergedUsers {
 }
 
 const ph = sql.placeholder;
-const decodeIdentity = rowDecoder({ user: lettaUsers, profile: platformProfiles });
-
-const statements = prepared((db) => ({
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const statements = floor((db) => ({
   // The hot path of every incoming message: one indexed lookup (the UNIQUE(platform,
   // platform_user_id) index) and a primary-key join.
   byIdentity: db
@@ -85,36 +84,31 @@ const statements = prepared((db) => ({
     .innerJoin(lettaUsers, eq(lettaUsers.id, platformProfiles.lettaUserId))
     .where(
       and(eq(platformProfiles.platform, ph('platform')), eq(platformProfiles.platformUserId, ph('platformUserId'))),
-    )
-    .prepare(),
+    ),
   profileByIdentity: db
     .select()
     .from(platformProfiles)
     .where(
       and(eq(platformProfiles.platform, ph('platform')), eq(platformProfiles.platformUserId, ph('platformUserId'))),
-    )
-    .prepare(),
+    ),
   userById: db
     .select()
     .from(lettaUsers)
-    .where(eq(lettaUsers.id, ph('id')))
-    .prepare(),
+    .where(eq(lettaUsers.id, ph('id'))),
   profileById: db
     .select()
     .from(platformProfiles)
-    .where(eq(platformProfiles.id, ph('id')))
-    .prepare(),
+    .where(eq(platformProfiles.id, ph('id'))),
   profilesOfUser: db
     .select()
     .from(platformProfiles)
     .where(eq(platformProfiles.lettaUserId, ph('id')))
-    .orderBy(platformProfiles.id)
-    .prepare(),
+    .orderBy(platformProfiles.id),
 }));
 
 function findIdentity(db: LettaDb, platform: string, platformUserId: string): ResolvedIdentity | undefined {
-  const [row] = statements(db).byIdentity.values({ platform, platformUserId });
-  return row && { ...decodeIdentity(row), created: false };
+  const row = statements(db).byIdentity.get({ platform, platformUserId });
+  return row && { user: row.user, profile: row.profile, created: false };
 }
 
 /**

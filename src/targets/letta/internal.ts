@@ -1,11 +1,10 @@
 /**
  * What every letta repository module shares: the handle type, prepared statements cached per
- * connection, a fast row decoder for hot paths, timestamps, and the mapping of SQLite errors to
+ * connection, hot-path statements at the driver's floor (decision 026), timestamps, and the mapping of SQLite errors to
  * `ChatstoreError`s that name input fields. Not re-exported from `index.ts` except the types.
  */
 import type { RunResult } from 'better-sqlite3';
-import { Column, getTableColumns } from 'drizzle-orm';
-import type { BaseSQLiteDatabase, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import { parseField } from '../../kit';
 import { sqliteKit } from '../../kit/sqlite';
@@ -19,58 +18,18 @@ export type LettaSchema = typeof schema;
  */
 export type LettaDb = BaseSQLiteDatabase<'sync', RunResult, LettaSchema>;
 
-type Decoded<S extends Record<string, SQLiteTable | Column>> = {
-  [K in keyof S]: S[K] extends SQLiteTable
-    ? S[K]['$inferSelect']
-    : S[K] extends Column
-      ? S[K]['_']['data'] | null
-      : never;
-};
-
-/**
- * Compiles a decoder for the array rows of `db.select(shape)…values()` where each entry of the
- * shape is a table (decoded to an object) or one column: every value goes through its
- * column's driver mapping (JSON, booleans) only where it has one. drizzle's own mapping walks
- * every field generically and costs more than the query on a hot path (bench/RESULTS.md,
- * letta); this one is a single object literal, built once per statement shape.
- *
- * @example const decode = rowDecoder({ user: lettaUsers, profile: platformProfiles });
- */
-export function rowDecoder<S extends Record<string, SQLiteTable | Column>>(
-  shape: S,
-): (row: readonly unknown[]) => Decoded<S> {
-  const mappers: Column[] = [];
-  let index = 0;
-  const field = (key: string, column: Column) => {
-    const at = index++;
-    if (column.mapFromDriverValue === Column.prototype.mapFromDriverValue) return `${JSON.stringify(key)}: row[${at}]`;
-    mappers[at] = column;
-    return `${JSON.stringify(key)}: row[${at}] === null ? null : m[${at}].mapFromDriverValue(row[${at}])`;
-  };
-  const entries = Object.entries(shape).map(([name, part]) =>
-    part instanceof Column
-      ? field(name, part)
-      : `${JSON.stringify(name)}: { ${Object.entries(getTableColumns(part))
-          .map(([key, column]) => field(key, column))
-          .join(', ')} }`,
-  );
-  // A literal of fixed shape is what V8 builds fastest; the keys are the schema's own.
-  return new Function('m', `return (row) => ({ ${entries.join(', ')} });`)(mappers);
-}
+// Built once: a zod schema costs microseconds to build, more than a hot path's statement.
+const StorableDate = z
+  .date()
+  .min(new Date(Date.UTC(0, 0, 1)))
+  .max(new Date(Date.UTC(9999, 11, 31)));
 
 /**
  * Timestamps as chatstore writes them: UTC `YYYY-MM-DD HH:MM:SS.SSS`, the shape of SQLite's
  * `CURRENT_TIMESTAMP` (the columns' default) with milliseconds, so both sort together.
  */
 export function sqliteTimestamp(date: Date = new Date()): string {
-  parseField(
-    z
-      .date()
-      .min(new Date(Date.UTC(0, 0, 1)))
-      .max(new Date(Date.UTC(9999, 11, 31))),
-    date,
-    'date',
-  );
+  parseField(StorableDate, date, 'date');
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
 
@@ -96,4 +55,4 @@ export const kit = sqliteKit<LettaDb>(schema, {
   // UNIQUE(platform, platform_user_id): callers know the clash as the identity's platformUserId.
   platform_profiles_platform_platform_user_id_unique: 'platformUserId',
 });
-export const { dbError, mapped, notFound, prepared } = kit;
+export const { dbError, floor, mapped, notFound, prepared } = kit;

@@ -13,7 +13,7 @@ import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { lettaUsers, messages, platformProfiles, queue } from '../../schema/letta';
 import { RowId } from './identity';
-import { type LettaDb, mapped, notFound, prepared, rowDecoder, sqliteTimestamp } from './internal';
+import { floor, type LettaDb, mapped, notFound, prepared, sqliteTimestamp } from './internal';
 import { ConversationHistoryLimit } from './preferences';
 
 export type Message = typeof messages.$inferSelect;
@@ -70,16 +70,14 @@ export const LoadHistoryInput = z.object({
 export type LoadHistoryInput = z.input<typeof LoadHistoryInput>;
 
 const ph = sql.placeholder;
-const decodeHistory = rowDecoder({ message: messages, platform: platformProfiles.platform });
-
-const statements = prepared((db, client) => {
-  const owner = db
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const hot = floor((db) => ({
+  owner: db
     .select({ lettaUserId: platformProfiles.lettaUserId, isActive: lettaUsers.isActive })
     .from(platformProfiles)
     .leftJoin(lettaUsers, eq(lettaUsers.id, platformProfiles.lettaUserId))
-    .where(eq(platformProfiles.id, ph('profileId')))
-    .prepare();
-  const insertAssistant = db
+    .where(eq(platformProfiles.id, ph('profileId'))),
+  insertAssistant: db
     .insert(messages)
     .values({
       lettaUserId: ph('lettaUserId'),
@@ -90,9 +88,8 @@ const statements = prepared((db, client) => {
       // Nothing to process: the agent wrote it.
       processed: 1,
     })
-    .returning()
-    .prepare();
-  const insert = db
+    .returning(),
+  insert: db
     .insert(messages)
     .values({
       lettaUserId: ph('lettaUserId'),
@@ -102,9 +99,8 @@ const statements = prepared((db, client) => {
       timestamp: ph('at'),
       processed: 0,
     })
-    .returning()
-    .prepare();
-  const enqueue = db
+    .returning(),
+  enqueue: db
     .insert(queue)
     .values({
       lettaUserId: ph('lettaUserId'),
@@ -113,23 +109,35 @@ const statements = prepared((db, client) => {
       attemptCount: 0,
       timestamp: ph('at'),
     })
-    .returning()
-    .prepare();
-  const touchProfile = db
+    .returning(),
+  touchProfile: db
     .update(platformProfiles)
     .set({ lastActive: sql`${ph('at')}` })
-    .where(eq(platformProfiles.id, ph('profileId')))
-    .prepare();
-  const touchUser = db
+    .where(eq(platformProfiles.id, ph('profileId'))),
+  touchUser: db
     .update(lettaUsers)
     .set({ lastActive: sql`${ph('at')}` })
-    .where(eq(lettaUsers.id, ph('lettaUserId')))
-    .prepare();
-  const userExists = db
+    .where(eq(lettaUsers.id, ph('lettaUserId'))),
+  userExists: db
     .select({ id: lettaUsers.id })
     .from(lettaUsers)
-    .where(eq(lettaUsers.id, ph('lettaUserId')))
-    .prepare();
+    .where(eq(lettaUsers.id, ph('lettaUserId'))),
+  historyLimit: db
+    .select({ limit: lettaUsers.conversationHistoryLimit })
+    .from(lettaUsers)
+    .where(eq(lettaUsers.id, ph('lettaUserId'))),
+  // Newest first so LIMIT keeps the latest; ids are the order messages were recorded in.
+  history: db
+    .select({ message: messages, platform: platformProfiles.platform })
+    .from(messages)
+    .leftJoin(platformProfiles, eq(platformProfiles.id, messages.platformProfileId))
+    .where(and(eq(messages.lettaUserId, ph('lettaUserId')), lt(messages.id, ph('before'))))
+    .orderBy(desc(messages.id))
+    .limit(ph('limit')),
+}));
+
+const statements = prepared((db, client) => {
+  const { owner, insertAssistant, insert, enqueue, touchProfile, touchUser, userExists } = hot(db);
   return {
     record: client.transaction((profileId: number, message: string, at: string): RecordedMessage => {
       const found = owner.get({ profileId });
@@ -141,9 +149,10 @@ const statements = prepared((db, client) => {
           field: 'profileId',
         });
       }
-      const recorded = insert.get({ lettaUserId, profileId, message, at });
+      const recorded = insert.get({ lettaUserId, profileId, message, at }) as Message;
       // NULL is_active (a row written by another tool) counts as active, the seed's default.
-      const queueEntry = isActive === false ? null : enqueue.get({ lettaUserId, messageId: recorded.id, at });
+      const queueEntry =
+        isActive === false ? null : (enqueue.get({ lettaUserId, messageId: recorded.id, at }) as QueueEntry);
       touchProfile.run({ profileId, at });
       touchUser.run({ lettaUserId, at });
       return { message: recorded, queueEntry };
@@ -157,23 +166,9 @@ const statements = prepared((db, client) => {
             field: 'profileId',
           });
         }
-        return insertAssistant.get({ lettaUserId, profileId, message, at });
+        return insertAssistant.get({ lettaUserId, profileId, message, at }) as Message;
       },
     ),
-    historyLimit: db
-      .select({ limit: lettaUsers.conversationHistoryLimit })
-      .from(lettaUsers)
-      .where(eq(lettaUsers.id, ph('lettaUserId')))
-      .prepare(),
-    // Newest first so LIMIT keeps the latest; ids are the order messages were recorded in.
-    history: db
-      .select({ message: messages, platform: platformProfiles.platform })
-      .from(messages)
-      .leftJoin(platformProfiles, eq(platformProfiles.id, messages.platformProfileId))
-      .where(and(eq(messages.lettaUserId, ph('lettaUserId')), lt(messages.id, ph('before'))))
-      .orderBy(desc(messages.id))
-      .limit(ph('limit'))
-      .prepare(),
   };
 });
 
@@ -222,17 +217,17 @@ export function recordAssistantMessage(db: LettaDb, input: RecordAssistantMessag
 export function loadAgentHistory(db: LettaDb, input: LoadHistoryInput): HistoryMessage[] {
   const { lettaUserId, limit, beforeMessageId } = parseInput(LoadHistoryInput, input, 'messages');
   return mapped('messages', () => {
-    const s = statements(db);
+    const s = hot(db);
     const user = s.historyLimit.get({ lettaUserId });
     if (!user) throw notFound('letta_users', 'lettaUserId', lettaUserId);
-    const rows = s.history.values({
+    const rows = s.history.all({
       lettaUserId,
       before: beforeMessageId ?? Number.MAX_SAFE_INTEGER,
       limit: limit ?? user.limit ?? 10,
     });
     const history: HistoryMessage[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const { message, platform } = decodeHistory(rows[i] as unknown[]);
+      const { message, platform } = rows[i] as (typeof rows)[number];
       history[rows.length - 1 - i] = { ...message, platform };
     }
     return history;

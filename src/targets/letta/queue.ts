@@ -12,7 +12,7 @@ import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { lettaUsers, messages, queue } from '../../schema/letta';
 import { RowId } from './identity';
-import { type LettaDb, mapped, notFound, prepared, rowDecoder, sqliteTimestamp } from './internal';
+import { floor, type LettaDb, mapped, notFound, prepared, sqliteTimestamp } from './internal';
 import type { Message, QueueEntry } from './messages';
 
 /** Attempts before an entry is `failed`, when the caller does not say. */
@@ -59,8 +59,6 @@ export const RecoverInput = z.object({
 export type RecoverInput = z.input<typeof RecoverInput>;
 
 const ph = sql.placeholder;
-const decodeEntry = rowDecoder({ entry: queue });
-const decodeMessage = rowDecoder({ message: messages });
 
 // One attempt more; the last one allowed ends in `failed`. SET reads the row as it was.
 const retryOrFail = {
@@ -69,7 +67,8 @@ const retryOrFail = {
   timestamp: sql`${ph('at')}`,
 };
 
-const statements = prepared((db, client) => {
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const hot = floor((db) => {
   // The oldest pending entry of an active user, in one statement; the IMMEDIATE transaction
   // holds the write lock from before the read, so two workers (or processes) never get the same
   // entry. `is_active = 0` skips the entry (it stays pending); NULL or no user row counts as active.
@@ -91,36 +90,30 @@ const statements = prepared((db, client) => {
           .limit(1),
       ),
     )
-    .returning()
-    .prepare();
+    .returning();
   const message = db
     .select()
     .from(messages)
-    .where(eq(messages.id, ph('id')))
-    .prepare();
+    .where(eq(messages.id, ph('id')));
   const entry = db
     .select()
     .from(queue)
-    .where(eq(queue.id, ph('id')))
-    .prepare();
+    .where(eq(queue.id, ph('id')));
   const finish = db
     .update(queue)
     .set({ status: 'done', timestamp: sql`${ph('at')}` })
     .where(and(eq(queue.id, ph('id')), eq(queue.status, 'processing')))
-    .returning()
-    .prepare();
+    .returning();
   const answer = db
     .update(messages)
     .set({ agentResponse: sql`${ph('response')}`, processed: 1 })
     .where(eq(messages.id, ph('id')))
-    .returning()
-    .prepare();
+    .returning();
   const fail = db
     .update(queue)
     .set(retryOrFail)
     .where(and(eq(queue.id, ph('id')), eq(queue.status, 'processing')))
-    .returning()
-    .prepare();
+    .returning();
   // An unreadable or missing claim time counts as stuck: nothing else could tell.
   const recover = db
     .update(queue)
@@ -128,9 +121,12 @@ const statements = prepared((db, client) => {
     .where(
       and(eq(queue.status, 'processing'), sql`coalesce(julianday(${queue.timestamp}), 0) < julianday(${ph('cutoff')})`),
     )
-    .returning()
-    .prepare();
+    .returning();
+  return { claim, message, entry, finish, answer, fail, recover };
+});
 
+const statements = prepared((db, client) => {
+  const { claim, message, entry, finish, answer, fail, recover } = hot(db);
   /** Why an entry could not move on from `processing`. */
   const notProcessing = (queueId: number): ChatstoreError => {
     const found = entry.get({ id: queueId });
@@ -144,11 +140,9 @@ const statements = prepared((db, client) => {
 
   return {
     claim: client.transaction((at: string): ClaimedEntry | null => {
-      const [row] = claim.values({ at });
-      if (!row) return null;
-      const claimed = decodeEntry(row).entry;
-      const [text] = message.values({ id: claimed.messageId });
-      return { entry: claimed, message: text ? decodeMessage(text).message : null };
+      const claimed = claim.get({ at });
+      if (!claimed) return null;
+      return { entry: claimed, message: message.get({ id: claimed.messageId }) ?? null };
     }),
     complete: client.transaction((queueId: number, response: string, at: string): CompletedEntry => {
       const done = finish.get({ id: queueId, at });

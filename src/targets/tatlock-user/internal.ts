@@ -17,7 +17,7 @@ export type UserDb = BetterSQLite3Database<TatlockUserSchema>;
  * Repository functions are synchronous (docs/decisions/022).
  */
 export const kit = sqliteKit<UserDb>(schema);
-export const { dbError, mapped, notFound, prepared } = kit;
+export const { dbError, floor, mapped, notFound, prepared } = kit;
 
 /** A conversation id as Tatlock writes them (uuids, or any short string). */
 export const ConversationId = z.string().min(1).max(200);

@@ -1,7 +1,7 @@
 /**
  * Messages (seed 001, `conversation_messages`) and what the model sees of a conversation: the
  * latest compact summary plus the messages after it. The hot paths (`appendMessage`,
- * `loadModelContext`) run drizzle prepared statements built once per connection.
+ * `loadModelContext`) are drizzle-built statements executed at the driver's floor (decision 026).
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { conversationMessages, conversations, messageRoles } from '../../schema/tatlock-user';
-import { ConversationId, Moment, mapped, notFound, prepared, type UserDb } from './internal';
+import { ConversationId, floor, Moment, mapped, notFound, prepared, type UserDb } from './internal';
 
 export type Message = typeof conversationMessages.$inferSelect;
 export type MessageRole = (typeof messageRoles)[number];
@@ -46,15 +46,15 @@ export interface ModelContext {
 
 const ph = sql.placeholder;
 
-const statements = prepared((db, client) => {
-  const touch = db
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const hot = floor((db) => ({
+  touch: db
     .update(conversations)
     .set({ messageCount: sql`coalesce(${conversations.messageCount}, 0) + 1`, lastActivity: sql`${ph('timestamp')}` })
     .where(eq(conversations.conversationId, ph('conversationId')))
-    .returning({ conversationId: conversations.conversationId })
-    .prepare();
+    .returning({ conversationId: conversations.conversationId }),
   // The next number is computed in the INSERT itself (idx_messages_conversation_number answers the max).
-  const insert = db
+  insert: db
     .insert(conversationMessages)
     .select(
       db
@@ -69,28 +69,8 @@ const statements = prepared((db, client) => {
         .from(conversationMessages)
         .where(eq(conversationMessages.conversationId, ph('conversationId'))),
     )
-    .returning()
-    .prepare();
-  type AppendArgs = { messageId: string; conversationId: string; role: string; content: string; timestamp: string };
-  // One transaction: bump the conversation (which also proves it exists), then insert. Rows come
-  // back as arrays (`values()`) and become objects here: drizzle's generic row mapping costs
-  // more than the statements (bench/RESULTS.md, tatlock).
-  const body = (args: AppendArgs): Message | undefined => {
-    if (touch.values(args).length === 0) return undefined;
-    const row = insert.values(args)[0] as [string, string, number, MessageRole, string, string];
-    return {
-      messageId: row[0],
-      conversationId: row[1],
-      messageNumber: row[2],
-      role: row[3],
-      content: row[4],
-      timestamp: row[5],
-    };
-  };
-  // better-sqlite3's own transaction function, built once per connection; called inside a
-  // transaction, it runs as a savepoint.
-  const append = client.transaction(body);
-  const context = db
+    .returning(),
+  context: db
     .select({
       compactSummary: conversations.compactSummary,
       compactedUpTo: conversations.compactedUpTo,
@@ -108,9 +88,19 @@ const statements = prepared((db, client) => {
       ),
     )
     .where(eq(conversations.conversationId, ph('conversationId')))
-    .orderBy(asc(conversationMessages.messageNumber))
-    .prepare();
-  return { append, context };
+    .orderBy(asc(conversationMessages.messageNumber)),
+}));
+
+const statements = prepared((db, client) => {
+  const { touch, insert } = hot(db);
+  type AppendArgs = { messageId: string; conversationId: string; role: string; content: string; timestamp: string };
+  // One transaction: bump the conversation (which also proves it exists), then insert.
+  // better-sqlite3's own transaction function, built once per connection; called inside a
+  // transaction, it runs as a savepoint.
+  const append = client.transaction((args: AppendArgs): Message | undefined =>
+    touch.get(args) === undefined ? undefined : insert.get(args),
+  );
+  return { append };
 });
 
 /**
@@ -141,23 +131,16 @@ export function appendMessage(db: UserDb, input: AppendMessageInput): Message {
  */
 export function loadModelContext(db: UserDb, input: LoadContextInput): ModelContext {
   const { conversationId } = parseInput(LoadContextInput, input, 'conversation_messages');
-  // Array rows: [compact_summary, compacted_up_to, message_number, role, content, timestamp].
-  const rows = mapped('conversation_messages', () => statements(db).context.values({ conversationId })) as [
-    string | null,
-    number | null,
-    number | null,
-    MessageRole,
-    string,
-    string,
-  ][];
+  const rows = mapped('conversation_messages', () => hot(db).context.all({ conversationId }));
   const first = rows[0];
   if (!first) throw notFound('conversations', 'conversationId', conversationId);
   const messages: ModelContext['messages'] = [];
-  for (const row of rows) {
-    if (row[2] === null) continue; // the left join's row for a conversation without messages
-    messages.push({ messageNumber: row[2], role: row[3], content: row[4], timestamp: row[5] });
+  for (const { messageNumber, role, content, timestamp } of rows) {
+    // The left join's row for a conversation without messages.
+    if (messageNumber === null || role === null || content === null || timestamp === null) continue;
+    messages.push({ messageNumber, role, content, timestamp });
   }
-  return { conversationId, compactSummary: first[0], compactedUpTo: first[1] ?? 0, messages };
+  return { conversationId, compactSummary: first.compactSummary, compactedUpTo: first.compactedUpTo ?? 0, messages };
 }
 
 /**

@@ -31,7 +31,7 @@ export const kit = postgresqlKit<TelegramDb>(schema, {
   // attempts >= 0 AND max_attempts >= 1: callers set only maxAttempts.
   tasks_attempts_check: 'maxAttempts',
 });
-export const { dbError, mapped, notFound, prepared } = kit;
+export const { dbError, floor, mapped, notFound, prepared } = kit;
 
 export function invalidTransition(entity: string, field: string, message: string): ChatstoreError {
   return new ChatstoreError('INVALID_TRANSITION', message, { entity, field });

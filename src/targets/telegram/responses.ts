@@ -20,10 +20,10 @@ import { parseInput } from '../../kit';
 import { dialogs, processedResponses, type processingStatuses } from '../../schema/telegram';
 import {
   DialogId,
+  floor,
   invalidTransition,
   mapped,
   notFound,
-  prepared,
   ResponseId,
   type TelegramDb,
   type TelegramTx,
@@ -93,7 +93,8 @@ const ph = sql.placeholder;
 /** Statuses whose row a new suggestion may take over: the review and the sending are over. */
 const settled = sql.raw(`'REJECTED', 'SENT', 'FAILED'`);
 
-const statements = prepared((db) => {
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const statements = floor((db) => {
   // One statement, one round trip, atomic. The dialog's row (one per dialog) is taken over when
   // it is settled, or pending for an older message; it gets a new id, so a reviewer still
   // holding the old one gets NOT_FOUND instead of approving text they never saw. An approved
@@ -136,7 +137,7 @@ const statements = prepared((db) => {
       returning *, (select "id" from ${prior}) as "replaced_id"`,
     );
   return {
-    store: db.with(prior, auto, stored).select().from(stored).prepare('telegram_store_suggestion'),
+    store: db.with(prior, auto, stored).select().from(stored),
   };
 });
 

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import { type TaskPayload, taskPriorities, taskStatuses, tasks, taskTypes } from '../../schema/telegram';
-import { DialogId, invalidTransition, mapped, notFound, prepared, TaskId, type TelegramDb, UserId } from './internal';
+import { DialogId, floor, invalidTransition, mapped, notFound, TaskId, type TelegramDb, UserId } from './internal';
 
 export type Task = typeof tasks.$inferSelect;
 export type TaskStatus = (typeof taskStatuses)[number];
@@ -73,7 +73,8 @@ export interface EnqueuedTask {
 const ph = sql.placeholder;
 const releaseLock = { lockedBy: null, lockedAt: null, heartbeatAt: null } as const;
 
-const statements = prepared((db) => {
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const statements = floor((db) => {
   // Highest priority first (enum order LOW < NORMAL < HIGH), then oldest: the order of the
   // partial index ix_tasks_claim, so the subquery reads one index entry per skipped lock.
   const next = db
@@ -95,14 +96,12 @@ const statements = prepared((db) => {
         updatedAt: sql`now()`,
       })
       .where(sql`${tasks.id} = (${next})`)
-      .returning()
-      .prepare('telegram_claim_task'),
+      .returning(),
     complete: db
       .update(tasks)
       .set({ status: 'COMPLETED', ...releaseLock, completedAt: sql`now()`, updatedAt: sql`now()` })
       .where(and(eq(tasks.id, ph('taskId')), eq(tasks.status, 'PROCESSING'), eq(tasks.lockedBy, ph('workerId'))))
-      .returning()
-      .prepare('telegram_complete_task'),
+      .returning(),
   };
 });
 

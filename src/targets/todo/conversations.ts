@@ -8,7 +8,7 @@ import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, type SQL, sql } fro
 import { z } from 'zod';
 import { parseInput } from '../../kit';
 import { conversationMetadata, conversations, messages } from '../../schema/todo';
-import { type Jsonified, jsonify, mapped, notFound, prepared, type TodoDb } from './internal';
+import { floor, type Jsonified, jsonify, mapped, notFound, type TodoDb } from './internal';
 import { UserId } from './users';
 
 export type Conversation = typeof conversations.$inferSelect;
@@ -43,14 +43,14 @@ export type ArchiveConversationsInput = z.input<typeof ArchiveConversationsInput
 export const SetConversationTopicInput = ConversationRef.extend({ topic: Topic.nullable() });
 export type SetConversationTopicInput = z.input<typeof SetConversationTopicInput>;
 
-const statements = prepared((db) => ({
+// Hot paths: built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const statements = floor((db) => ({
   list: db
     .select()
     .from(conversations)
     .where(eq(conversations.userId, sql.placeholder('userId')))
     .orderBy(desc(conversations.updatedAt), desc(conversations.id))
-    .limit(sql.placeholder('limit'))
-    .prepare('todo_list_conversations'),
+    .limit(sql.placeholder('limit')),
   touch: db
     .update(conversations)
     // Activity brings an archived conversation back, as a new message does.
@@ -58,8 +58,7 @@ const statements = prepared((db) => ({
     .where(
       and(eq(conversations.id, sql.placeholder('conversationId')), eq(conversations.userId, sql.placeholder('userId'))),
     )
-    .returning()
-    .prepare('todo_touch_conversation'),
+    .returning(),
 }));
 
 /**

@@ -29,7 +29,7 @@ export type TodoTx<S extends Record<string, unknown> = TodoSchema> = PgTransacti
  * Constraint names and their fields come from the schema; the schema says them all.
  */
 export const kit = postgresqlKit<TodoDb>(schema);
-export const { dbError, mapped, notFound, prepared } = kit;
+export const { dbError, floor, mapped, notFound, prepared } = kit;
 
 /** A row as JSON carries it: dates become ISO strings. */
 export type Jsonified<T> = {

@@ -2,8 +2,8 @@
  * Messages (seed 004, "messages" and its "Typical Queries"): append one, page a
  * conversation's history, load the latest N for the model, count the tasks the assistant
  * created, a user's recent activity; edit or delete one message and search a user's messages
- * (the seed's "Future Enhancements"). The hot paths run drizzle prepared statements built once
- * per handle.
+ * (the seed's "Future Enhancements"). The hot paths are drizzle-built statements executed at the
+ * driver's floor (decision 026).
  */
 import { and, asc, count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { createInsertSchema } from 'drizzle-zod';
@@ -20,7 +20,7 @@ import {
   users,
 } from '../../schema/todo';
 import { ConversationId } from './conversations';
-import { mapped, notFound, prepared, type TodoDb } from './internal';
+import { floor, mapped, notFound, type TodoDb } from './internal';
 import { UserId } from './users';
 
 export type Message = typeof messages.$inferSelect;
@@ -94,7 +94,8 @@ export type RecentActivity = Pick<Message, 'id' | 'conversationId' | 'createdAt'
 
 const ph = sql.placeholder;
 
-const statements = prepared((db) => {
+// Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
+const statements = floor((db) => {
   // appendMessage as ONE statement: one round trip, atomic without BEGIN/COMMIT. `conv`
   // both checks ownership and bumps updated_at; nothing is inserted when it matches no row.
   // clock_timestamp(), not the column default (transaction start): messages appended in one
@@ -151,14 +152,13 @@ const statements = prepared((db) => {
   const vector = messageSearchVector(messages.content);
   const tsquery = sql`websearch_to_tsquery(${sql.raw(`'${searchConfig}'::regconfig`)}, ${ph('query')})`;
   return {
-    append: db.with(conv, inserted, meta).select().from(inserted).prepare('todo_append_message'),
+    append: db.with(conv, inserted, meta).select().from(inserted),
     history: db
       .select()
       .from(messages)
       .where(byConversation)
       .orderBy(asc(messages.createdAt), asc(messages.id))
-      .limit(ph('limit'))
-      .prepare('todo_load_history'),
+      .limit(ph('limit')),
     // Keyset pagination: compare (created_at, id) with the cursor row's, read in the same
     // statement so a cursor never depends on JS's millisecond dates.
     historyAfter: db
@@ -172,8 +172,7 @@ const statements = prepared((db) => {
         ),
       )
       .orderBy(asc(messages.createdAt), asc(messages.id))
-      .limit(ph('limit'))
-      .prepare('todo_load_history_after'),
+      .limit(ph('limit')),
     // Newest first, so the (conversation_id, created_at, id) index is read backwards for
     // exactly `limit` rows; the caller reverses them.
     recentInConversation: db
@@ -181,15 +180,13 @@ const statements = prepared((db) => {
       .from(messages)
       .where(byConversation)
       .orderBy(desc(messages.createdAt), desc(messages.id))
-      .limit(ph('limit'))
-      .prepare('todo_load_recent'),
+      .limit(ph('limit')),
     edit: db
       .update(messages)
       .set({ content: sql`${ph('content')}::text` })
       .where(and(eq(messages.id, ph('messageId')), eq(messages.userId, ph('userId'))))
-      .returning()
-      .prepare('todo_edit_message'),
-    remove: db.with(removed, uncount).select().from(removed).prepare('todo_delete_message'),
+      .returning(),
+    remove: db.with(removed, uncount).select().from(removed),
     // The vector expression is the index's own (idx_messages_content_fts), so the GIN index
     // finds the candidates; the user filter and ranking run on those rows only.
     search: db
@@ -197,13 +194,11 @@ const statements = prepared((db) => {
       .from(messages)
       .where(and(eq(messages.userId, ph('userId')), sql`${vector} @@ ${tsquery}`))
       .orderBy(sql`ts_rank(${vector}, ${tsquery}) desc`, desc(messages.createdAt), desc(messages.id))
-      .limit(ph('limit'))
-      .prepare('todo_search_messages'),
+      .limit(ph('limit')),
     tasksCreated: db
       .select({ n: count() })
       .from(messages)
-      .where(and(byConversation, eq(messages.role, 'assistant'), eq(messages.toolUsed, taskTools.created)))
-      .prepare('todo_count_tasks_created'),
+      .where(and(byConversation, eq(messages.role, 'assistant'), eq(messages.toolUsed, taskTools.created))),
     recent: db
       .select({
         id: messages.id,
@@ -216,8 +211,7 @@ const statements = prepared((db) => {
       .from(messages)
       .where(eq(messages.userId, ph('userId')))
       .orderBy(desc(messages.createdAt), desc(messages.id))
-      .limit(ph('limit'))
-      .prepare('todo_recent_activity'),
+      .limit(ph('limit')),
   };
 });
 
