@@ -15,6 +15,8 @@
  * This module knows no driver; it reads what every drizzle prepared query carries.
  */
 import { Column, getTableName, is, NoopLogger, noopDecoder, noopEncoder, Param, Placeholder, SQL } from 'drizzle-orm';
+import { PgTimestamp } from 'drizzle-orm/pg-core';
+import { timestampFromText } from './timestamps';
 
 /** What a drizzle prepared query (any dialect, any driver) carries about its statement. */
 interface DrizzlePrepared {
@@ -52,8 +54,16 @@ type Encoder = { mapToDriverValue(value: unknown): unknown };
 const identityDecoders = new Set<unknown>([Column.prototype.mapFromDriverValue, noopDecoder.mapFromDriverValue]);
 const identityEncoders = new Set<unknown>([Column.prototype.mapToDriverValue, noopEncoder.mapToDriverValue]);
 
-/** The decoder drizzle's `mapResultRow` uses for a selected field. */
+/** drizzle's timestamp decoding, without the engine's date parser (src/kit/timestamps.ts). */
+const timestampDecoders = {
+  withTimezone: { mapFromDriverValue: (v: unknown) => (typeof v === 'string' ? timestampFromText(v, true) : v) },
+  withoutTimezone: { mapFromDriverValue: (v: unknown) => (typeof v === 'string' ? timestampFromText(v, false) : v) },
+};
+
+/** The decoder drizzle's `mapResultRow` uses for a selected field (or one that returns the same). */
 function decoderOf(field: unknown): Decoder {
+  if (is(field, PgTimestamp))
+    return field.withTimezone ? timestampDecoders.withTimezone : timestampDecoders.withoutTimezone;
   if (is(field, Column)) return field;
   // drizzle marks an SQL's `decoder` (set by `.mapWith`) internal.
   const decoderOfSql = (sql: SQL | undefined) => (sql as { decoder?: Decoder } | undefined)?.decoder;
