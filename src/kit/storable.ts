@@ -36,48 +36,54 @@ function stringRule(text: string): string | undefined {
  * @example findUnstorable({ content: 'a\u0000b' }) // { path: ['content'], rule: 'must not contain NUL …' }
  */
 export function findUnstorable(input: unknown): Unstorable | undefined {
-  const open = new Set<object>();
-  const path: (string | number)[] = [];
-  const found = (rule: string): Unstorable => ({ path: [...path], rule });
-  const visit = (value: unknown): Unstorable | undefined => {
-    switch (typeof value) {
-      case 'string': {
-        const rule = stringRule(value);
-        return rule ? found(rule) : undefined;
-      }
-      case 'number':
-        return Number.isFinite(value) ? undefined : found('must be a finite number');
-      case 'bigint':
-        return found('must be a number or a string, not a BigInt');
-      case 'object':
-        break;
-      default:
-        return undefined;
+  // The common case (nothing wrong) allocates nothing: the path is built only on the way out.
+  return visit(input, []);
+}
+
+/** The rule `value` breaks, with its path below `ancestors` (the objects it sits in). */
+function visit(value: unknown, ancestors: object[]): Unstorable | undefined {
+  switch (typeof value) {
+    case 'string': {
+      const rule = stringRule(value);
+      return rule ? { path: [], rule } : undefined;
     }
-    if (value === null || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return undefined;
-    if (value instanceof Date) {
-      const time = value.getTime();
-      if (Number.isNaN(time)) return found('must be a valid date');
-      return time < earliest || time > latest ? found('must be a date between the years 1 and 9999') : undefined;
-    }
-    if (open.has(value)) return found('must not contain itself (a circular value)');
-    if (open.size >= maxDepth) return found(`must not be nested deeper than ${maxDepth} levels`);
-    open.add(value);
-    try {
-      const entries: [string | number, unknown][] = Array.isArray(value)
-        ? value.map((item, i) => [i, item])
-        : Object.entries(value);
-      for (const [key, item] of entries) {
-        path.push(key);
-        const keyRule = typeof key === 'string' ? stringRule(key) : undefined;
-        const problem = keyRule ? found(`has a key that ${keyRule}`) : visit(item);
-        path.pop();
-        if (problem) return problem;
+    case 'number':
+      return Number.isFinite(value) ? undefined : { path: [], rule: 'must be a finite number' };
+    case 'bigint':
+      return { path: [], rule: 'must be a number or a string, not a BigInt' };
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return undefined;
+  if (value instanceof Date) {
+    const time = value.getTime();
+    if (Number.isNaN(time)) return { path: [], rule: 'must be a valid date' };
+    return time < earliest || time > latest
+      ? { path: [], rule: 'must be a date between the years 1 and 9999' }
+      : undefined;
+  }
+  if (ancestors.includes(value)) return { path: [], rule: 'must not contain itself (a circular value)' };
+  if (ancestors.length >= maxDepth) return { path: [], rule: `must not be nested deeper than ${maxDepth} levels` };
+  ancestors.push(value);
+  try {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const problem = visit(value[i], ancestors);
+        if (problem) return { path: [i, ...problem.path], rule: problem.rule };
       }
       return undefined;
-    } finally {
-      open.delete(value);
     }
-  };
-  return visit(input);
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const keyRule = stringRule(key);
+      if (keyRule) return { path: [key], rule: `has a key that ${keyRule}` };
+      const problem = visit((value as Record<string, unknown>)[key], ancestors);
+      if (problem) return { path: [key, ...problem.path], rule: problem.rule };
+    }
+    return undefined;
+  } finally {
+    ancestors.pop();
+  }
 }
