@@ -100,7 +100,7 @@ export function markdown(store: CurvesStore): string {
   for (const g of groups) {
     const p = g.points.at(-1) as TodoCurvePoint;
     out.push(
-      `- todo on the ${backendName(g.backend)} (${p.server}): ${g.points.map((x) => `${shortNumber(x.messages)} messages (${x.date}, load ${x.loadSeconds.toFixed(0)} s, messages ${mb(x.messagesBytes)})`).join('; ')}. Shape at every size: 100 messages per conversation, 10 conversations per user; ${p.iterations.toLocaleString('en-US')} interleaved iterations per side per path.`,
+      `- todo on ${g.backend === 'postgres' ? 'the server' : 'PGlite'} (${p.server}): ${g.points.map((x) => `${shortNumber(x.messages)} messages (${x.date}, load ${x.loadSeconds.toFixed(0)} s, messages ${mb(x.messagesBytes)})`).join('; ')}. Shape at every size: 100 messages per conversation, 10 conversations per user; ${p.iterations.toLocaleString('en-US')} interleaved iterations per side per path.`,
     );
   }
   if (columns.length > 0) {
@@ -129,7 +129,7 @@ export function markdown(store: CurvesStore): string {
       const names = Object.keys(withDepth.at(-1)?.depths ?? {});
       out.push(
         '',
-        `B-tree levels on the ${backendName(g.backend)} (pageinspect \`bt_metap\`, root to leaf): ${names
+        `B-tree levels on ${g.backend === 'postgres' ? 'the server' : 'PGlite'} (pageinspect \`bt_metap\`, root to leaf): ${names
           .map((n) => `${n} ${withDepth.map((p) => p.depths?.[n] ?? '?').join(' → ')}`)
           .join('; ')} (at ${withDepth.map((p) => shortNumber(p.messages)).join(' → ')}).`,
       );
@@ -197,7 +197,7 @@ export function panels(store: CurvesStore): Panel[] {
     for (const g of byBackend(store)) {
       for (const [i, name] of names.entries()) {
         series.push({
-          label: `${name} (${backendName(g.backend)})`,
+          label: name,
           color: palette[i % palette.length] as string,
           dashed: g.backend === 'pglite',
           points: g.points.flatMap((p) => {

@@ -88,7 +88,11 @@ function panelSvg(panel: Panel, x0: number): { svg: string; height: number } {
     for (const p of pts) out.push(`<circle cx="${x(p[0])}" cy="${y(p[1])}" r="3" fill="${s.color}"/>`);
   }
   let ly = PLOT.top + PLOT.height + 58;
+  const seen = new Set<string>();
   for (const s of panel.series) {
+    // One legend line per label: series that differ only by dash share it (see the notes).
+    if (seen.has(s.label)) continue;
+    seen.add(s.label);
     const lx = x0 + PLOT.left;
     out.push(
       `<line x1="${lx}" x2="${lx + 28}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,

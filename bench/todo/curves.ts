@@ -78,7 +78,7 @@ function configFor(messages: number, options: TodoCurveOptions): BenchConfig {
 }
 
 /** COPY from the generator as it goes (10M messages of text would not fit comfortably in memory). */
-async function load(backend: BenchBackend, config: BenchConfig, data: Dataset): Promise<number> {
+export async function load(backend: BenchBackend, config: BenchConfig, data: Dataset): Promise<number> {
   const plan = await rebuildPlan(backend, 'messages');
   const started = process.hrtime.bigint();
   await backend.copy('users', userColumns, usersCopy(data));
