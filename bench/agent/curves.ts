@@ -68,7 +68,7 @@ export interface AgentCurveOptions {
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
 /** Clustered unit vectors (64 topics), as bench/agent/run.ts makes them, generated as they are needed. */
-function vectorSource(seed: number) {
+export function vectorSource(seed: number) {
   const uniform = prng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
   const centres = Array.from({ length: CENTRES }, () => Float64Array.from({ length: DIMS }, normal));
@@ -91,7 +91,7 @@ function vectorSource(seed: number) {
 const vectorText = (v: ArrayLike<number>) => `[${Array.from(v, (x) => x.toFixed(6)).join(',')}]`;
 
 /** COPY … (format binary) rows of agent_memories (agent_id, memory_type, content, embeddings). */
-function binaryCopy(agentId: string, first: number, vectors: Float32Array[]): Blob {
+export function binaryCopy(agentId: string, first: number, vectors: Float32Array[]): Blob {
   const parts: Uint8Array[] = [];
   const header = Buffer.alloc(19);
   header.write('PGCOPY\n\xff\r\n\0', 0, 'latin1');
