@@ -25,6 +25,8 @@ export interface HotPath {
   readonly name: string;
   /** The SQL the raw side runs (captured from the repository in `check`). */
   readonly statements: readonly string[];
+  /** The parameters the repository bound to each statement in `check` (for EXPLAIN). */
+  readonly samples?: readonly unknown[][];
   chatstore(iteration: number): Promise<unknown>;
   raw(iteration: number): Promise<unknown>;
   /** Untimed: captures the repository's SQL, checks the raw parameters match, compares one result. */
@@ -60,10 +62,12 @@ interface PairSpec<I> {
 function pair<I>(backend: BenchBackend, capture: CaptureDb, spec: PairSpec<I>): HotPath {
   const db = backend.conn.db as unknown as TodoDb;
   const statements: string[] = [];
+  const samples: unknown[][] = [];
   let text = '';
   return {
     name: spec.name,
     statements,
+    samples,
     chatstore: (i) => spec.chatstore(db, at(spec.inputs, i)),
     raw: (i) => {
       const input = at(spec.inputs, i);
@@ -84,6 +88,7 @@ function pair<I>(backend: BenchBackend, capture: CaptureDb, spec: PairSpec<I>): 
       }
       text = captured.text;
       statements.push(text);
+      samples.push(captured.params);
       const mine = await spec.chatstore(db, at(spec.inputs, 1));
       const theirs = await backend.raw.query(text, spec.params(at(spec.inputs, 1)));
       const expected = spec.expectedRows ? spec.expectedRows(mine) : rowCount(mine);

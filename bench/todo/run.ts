@@ -69,7 +69,7 @@ interface Rebuild {
  * COPY, then build the indexes in one pass each and validate each foreign key with one join.
  * The definitions are read back from the catalog, so what is recreated is what migrate made.
  */
-async function rebuildPlan(backend: BenchBackend, table: string): Promise<Rebuild> {
+export async function rebuildPlan(backend: BenchBackend, table: string): Promise<Rebuild> {
   const fks = (await backend.sql(
     `select conname as name, pg_get_constraintdef(oid) as def from pg_constraint where conrelid = '${table}'::regclass and contype = 'f' order by conname`,
   )) as { name: string; def: string }[];
