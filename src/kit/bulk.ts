@@ -11,6 +11,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { z } from 'zod';
 import { ChatstoreError } from '../errors';
 import { parseField } from './index';
@@ -396,8 +397,8 @@ export async function requireRlsBypass(exec: Exec, entity: string): Promise<void
 // may not wait), then written in one synchronous transaction with one prepared statement.
 
 /** The better-sqlite3 connection behind a drizzle handle (or transaction); `session` is internal to drizzle. */
-export const sqliteClientOf = (db: object) =>
-  (db as { session: { client: import('better-sqlite3').Database } }).session.client;
+export const sqliteClientOf = (db: object): BetterSqlite3.Database =>
+  (db as { session: { client: BetterSqlite3.Database } }).session.client;
 
 /**
  * Reads and validates every row of `source` (`VALIDATION` naming the index), then runs `write`
@@ -411,7 +412,7 @@ export async function sqliteImport<S extends z.ZodType, T>(
   options: unknown,
   entity: string,
   schema: S,
-  write: (client: import('better-sqlite3').Database, rows: z.output<S>[]) => T,
+  write: (client: BetterSqlite3.Database, rows: z.output<S>[]) => T,
   dbError: (error: unknown, entity: string) => ChatstoreError,
 ): Promise<T> {
   const rows: z.output<S>[] = [];
