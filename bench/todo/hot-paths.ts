@@ -135,8 +135,9 @@ export function hotPaths(
       inputs: loads,
       chatstore: (db, c) =>
         loadConversationHistory(db, { conversationId: c.id, userId: c.userId, limit: historyLimit }),
-      // The repository asks for one row more to know whether another page exists.
-      params: (c) => [c.id, c.userId, historyLimit + 1],
+      // The conversation id twice (its messages, and the owner check on conversations); the
+      // repository asks for one row more to know whether another page exists.
+      params: (c) => [c.id, c.id, c.userId, historyLimit + 1],
       expectedRows: (page) => {
         const p = page as { messages: unknown[]; nextCursor: string | null };
         return p.messages.length + (p.nextCursor === null ? 0 : 1);
@@ -147,7 +148,7 @@ export function hotPaths(
       name: 'load recent 20 messages',
       inputs: loads,
       chatstore: (db, c) => loadRecentMessages(db, { conversationId: c.id, userId: c.userId, limit: historyLimit }),
-      params: (c) => [c.id, c.userId, historyLimit],
+      params: (c) => [c.id, c.id, c.userId, historyLimit],
     }),
     pair(backend, capture, {
       name: "list a user's conversations",
