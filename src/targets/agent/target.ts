@@ -16,6 +16,8 @@ export const agent = {
     generation('agent', 'v2-triggers', agentV2, 'v2'),
     // No table changes: row-level security that isolates users (decision 019), a custom migration.
     generation('agent', 'v2-isolation', agentV2, 'v2'),
+    // No table changes: embeddings stored in the row, so the planner prices a scan truly (decision 028).
+    generation('agent', 'v2-vector-storage', agentV2, 'v2'),
   ],
   migrationsDir: 'drizzle/agent',
   extensions: ['vector'],

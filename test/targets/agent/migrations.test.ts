@@ -46,6 +46,7 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
         '0004_v2__backfill_map',
         '0005_v2-triggers__updated_at',
         '0006_v2-isolation__rls',
+        '0007_v2-vector-storage__embeddings_inline',
       ]);
       expect(await conn.client.query('select content from chat_messages')).toEqual([{ content: 'hello' }]);
       // The legacy table of an adopted database is bound by row-level security too (decision 019).
@@ -131,6 +132,7 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
         '0004_v2__backfill_map:applied',
         '0005_v2-triggers__updated_at:applied',
         '0006_v2-isolation__rls:applied',
+        '0007_v2-vector-storage__embeddings_inline:applied',
       ]);
       expect((await readStatus(conn.client, set)).pending).toEqual([]);
     } finally {
@@ -219,7 +221,7 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
 
       const up = await migrate(conn.client, set);
       expect(up.ok, up.error?.message).toBe(true);
-      expect((await readStatus(conn.client, set)).generation).toBe('v2-isolation');
+      expect((await readStatus(conn.client, set)).generation).toBe('v2-vector-storage');
     } finally {
       await conn.close();
     }
@@ -272,6 +274,27 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
     }
   });
 
+  it("keeps embeddings in the row from v2-vector-storage on, and goes back to pgvector's default", async () => {
+    const conn = await connectRaw(await backend.create(), backend.connectOptions);
+    const storage = async () =>
+      (
+        await conn.client.query<{ s: string }>(
+          `select attstorage as s from pg_attribute where attrelid = 'agent_memories'::regclass and attname = 'embeddings'`,
+        )
+      )[0]?.s;
+    try {
+      expect((await migrate(conn.client, set, { to: 'v2-isolation' })).ok).toBe(true);
+      expect(await storage()).toBe('e');
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+      expect(await storage()).toBe('m');
+      expect((await migrate(conn.client, set, { to: 'v2-isolation' })).ok).toBe(true);
+      expect(await storage()).toBe('e');
+      expect((await migrate(conn.client, set)).ok).toBe(true);
+    } finally {
+      await conn.close();
+    }
+  });
+
   it('goes down from v2-isolation to v2-triggers (policies as 0003_v2__rls left them) and back up', async () => {
     const conn = await connectRaw(await backend.create(), backend.connectOptions);
     const security = () =>
@@ -299,7 +322,7 @@ describe.each(vectorBackends)('agent migrations on $name', (backend) => {
       ]);
       expect(await policies()).toBe(before);
       expect((await migrate(conn.client, set)).ok).toBe(true);
-      expect((await readStatus(conn.client, set)).generation).toBe('v2-isolation');
+      expect((await readStatus(conn.client, set)).generation).toBe('v2-vector-storage');
     } finally {
       await conn.close();
     }
