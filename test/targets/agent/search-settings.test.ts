@@ -3,17 +3,33 @@
  * at 100,000 memories the default width of 40 found 83% of the true 10 nearest.
  */
 import { describe, expect, it } from 'vitest';
+import { openLocation, parseLocation } from '../../../src/connect';
 import { connect } from '../../../src/targets/connect';
-import { vectorBackends } from '../../support/vector-backends';
+import { serverUrl } from '../../support/backends';
 
-describe.each(vectorBackends)('agent connections on $name', (backend) => {
-  it('set hnsw.ef_search to 100', async () => {
-    const conn = await connect('agent', await backend.create(), { ...backend.connectOptions, migrate: true });
+describe('agent connections search with hnsw.ef_search 100', () => {
+  it('on PGlite', async () => {
+    const conn = await connect('agent', 'pglite:memory:', { migrate: true });
     try {
       expect(await conn.client.query('show hnsw.ef_search')).toEqual([{ 'hnsw.ef_search': '100' }]);
     } finally {
       await conn.close();
-      await backend.cleanup();
+    }
+  });
+
+  // A startup parameter of every pooled connection. (pglite-socket, which stands in for a
+  // pgvector server in the agent suites, ignores startup parameters; a server applies them.)
+  it.runIf(serverUrl)('on a PostgreSQL server, for every pooled connection', async () => {
+    const opened = await openLocation(parseLocation(serverUrl as string), {}, { maxConnections: 3 }, true);
+    try {
+      const settings = await Promise.all(
+        [1, 2, 3].map(() =>
+          opened.client.query<{ v: string }>("select current_setting('hnsw.ef_search') as v, pg_sleep(0.05)"),
+        ),
+      );
+      expect(settings.map((rows) => rows[0]?.v)).toEqual(['100', '100', '100']);
+    } finally {
+      await opened.close();
     }
   });
 });
