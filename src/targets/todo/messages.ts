@@ -104,8 +104,13 @@ const statements = floor((db) => {
   const conv = db.$with('conv', { id: conversations.id, updatedAt: conversations.updatedAt }).as(
     db
       .update(conversations)
-      // A new message brings an archived conversation back.
-      .set({ updatedAt: sql`clock_timestamp()`, archivedAt: sql`null` })
+      // A new message brings an archived conversation back. Its time is after the conversation's
+      // last one even where the clock is coarse (PGlite's ticks in milliseconds): two messages
+      // appended within one tick still sort in the order they were written.
+      .set({
+        updatedAt: sql`greatest(clock_timestamp(), ${conversations.updatedAt} + interval '1 microsecond')`,
+        archivedAt: sql`null`,
+      })
       .where(and(eq(conversations.id, ph('conversationId')), eq(conversations.userId, ph('userId'))))
       .returning({ id: conversations.id, updatedAt: conversations.updatedAt })
       .getSQL(),

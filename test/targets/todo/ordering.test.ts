@@ -1,0 +1,40 @@
+/**
+ * Messages appended in quick succession come back in the order they were written, also where the
+ * database's clock is coarse: PGlite's clock_timestamp() ticks in milliseconds, and the id (a
+ * random UUID) is no tiebreak for the order of writing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Connection, connect } from '../../../src/targets/connect';
+import {
+  appendMessage,
+  createUser,
+  loadConversationHistory,
+  loadRecentMessages,
+  startConversation,
+} from '../../../src/targets/todo';
+
+describe('appending within one clock tick', () => {
+  let conn: Connection<'todo'>;
+  beforeAll(async () => {
+    conn = await connect('todo', 'pglite:memory:', { migrate: true });
+  });
+  afterAll(() => conn?.close());
+
+  it('keeps the order of writing', async () => {
+    const user = await createUser(conn.db, { id: 'ticks', email: 'ticks@example.com' });
+    const { conversation } = await startConversation(conn.db, { userId: user.id });
+    const written = Array.from({ length: 60 }, (_, i) => `message ${i}`);
+    for (const content of written) {
+      await appendMessage(conn.db, { conversationId: conversation.id, userId: user.id, role: 'user', content });
+    }
+    const ref = { conversationId: conversation.id, userId: user.id };
+    const history = await loadConversationHistory(conn.db, { ...ref, limit: 100 });
+    expect(history.messages.map((m) => m.content)).toEqual(written);
+    expect((await loadRecentMessages(conn.db, { ...ref, limit: 20 })).map((m) => m.content)).toEqual(
+      written.slice(-20),
+    );
+    const times = history.messages.map((m) => m.createdAt?.getTime() ?? 0);
+    expect(new Set(times).size).toBeLessThan(times.length); // several share a millisecond…
+    expect([...times].sort((x, y) => x - y)).toEqual(times); // …and still sort in order
+  });
+});
