@@ -62,8 +62,12 @@ const json = (value: unknown) => (value === undefined ? null : JSON.stringify(va
 
 // Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
 const statements = floor((db) => {
+  const stamp = sql`greatest(clock_timestamp(), (select max(${chatMessagesV2.createdAt}) + interval '1 microsecond'
+    from ${chatMessagesV2} where ${chatMessagesV2.conversationId} = ${ph('conversationId')}::uuid))`;
   // One statement: the message, stamped with clock_timestamp() so messages written in one
-  // transaction keep their order, and the session's counters — atomic without BEGIN/COMMIT.
+  // transaction keep their order — and after the conversation's last one, since a clock may tick
+  // coarser than appends (PGlite's milliseconds) — and the session's counters, atomic without
+  // BEGIN/COMMIT. The last time is one backward step of idx_messages_conversation.
   const inserted = db.$with('inserted', getTableColumns(chatMessagesV2)).as(
     sql`insert into ${chatMessagesV2} ("conversation_id", "session_id", "parent_message_id", "channel_id",
         "sender_user_id", "sender_agent_id", "role", "content", "metadata", "context", "tools", "memory_refs",
@@ -72,7 +76,7 @@ const statements = floor((db) => {
         ${ph('channelId')}::uuid, ${ph('senderUserId')}::uuid, ${ph('senderAgentId')}::uuid, ${ph('role')}::varchar,
         ${ph('content')}::jsonb, coalesce(${ph('metadata')}::jsonb, '{}'), coalesce(${ph('context')}::jsonb, '{}'),
         ${ph('tools')}::jsonb, ${ph('memoryRefs')}::uuid[], ${ph('stateSnapshotId')}::uuid, ${ph('audit')}::jsonb,
-        clock_timestamp(), clock_timestamp())
+        ${stamp}, ${stamp})
       returning *`,
   );
   const bumped = db.$with('bumped', { id: conversationSessions.id }).as(
