@@ -245,6 +245,35 @@ export async function copyImport<S extends z.ZodType>(
   }
 }
 
+/**
+ * Each chunk of `source`'s rows as COPY text (`readRows`' chunks, one string each) handed to
+ * `take` with its row count; resolves with the number of rows.
+ */
+function readCopyText<S extends z.ZodType>(
+  source: unknown,
+  options: unknown,
+  plan: CopyPlan<S>,
+  take: (chunk: string, rows: number) => Promise<void>,
+): Promise<number> {
+  let lines: string[] = [];
+  return readRows(
+    source,
+    options,
+    plan.schema,
+    plan.entity,
+    (row, index) => {
+      lines.push(plan.line(row, index));
+    },
+    async () => {
+      if (lines.length === 0) return;
+      const chunk = lines.join('');
+      const rows = lines.length;
+      lines = [];
+      await take(chunk, rows);
+    },
+  );
+}
+
 /** postgres.js: one `COPY … FROM STDIN`, fed chunk by chunk while rows are validated. */
 async function copyPostgresJs<S extends z.ZodType>(
   client: PostgresJsClient,
@@ -286,26 +315,15 @@ async function* streamChunks<S extends z.ZodType>(
   done: (rows: number) => void,
 ): AsyncGenerator<string> {
   const ready: string[] = [];
-  let buffer: string[] = [];
   let wake: (() => void) | undefined;
   let finished = false;
   let failure: unknown;
-  const reading = readRows(
-    source,
-    options,
-    plan.schema,
-    plan.entity,
-    (row, index) => {
-      buffer.push(plan.line(row, index));
-    },
-    async () => {
-      if (buffer.length > 0) ready.push(buffer.join(''));
-      buffer = [];
-      wake?.();
-      // Let the stream take the chunk before parsing the next one (backpressure stays bounded).
-      while (ready.length > 2) await new Promise<void>((resolve) => setImmediate(resolve));
-    },
-  ).then(
+  const reading = readCopyText(source, options, plan, async (chunk) => {
+    ready.push(chunk);
+    wake?.();
+    // Let the stream take the chunk before parsing the next one (backpressure stays bounded).
+    while (ready.length > 2) await new Promise<void>((resolve) => setImmediate(resolve));
+  }).then(
     (rows) => {
       done(rows);
       finished = true;
@@ -342,7 +360,6 @@ async function copyPglite<S extends z.ZodType>(
   plan: CopyPlan<S>,
 ): Promise<number> {
   let parts: string[] = [];
-  let buffer: string[] = [];
   let pending = 0;
   const send = async () => {
     if (parts.length === 0) return;
@@ -351,21 +368,11 @@ async function copyPglite<S extends z.ZodType>(
     pending = 0;
     await client.query(text, [], { blob });
   };
-  return readRows(
-    source,
-    options,
-    plan.schema,
-    plan.entity,
-    (row, index) => {
-      buffer.push(plan.line(row, index));
-    },
-    async () => {
-      pending += buffer.length;
-      if (buffer.length > 0) parts.push(buffer.join(''));
-      buffer = [];
-      if (pending >= pgliteBatch) await send();
-    },
-  ).then(async (rows) => {
+  return readCopyText(source, options, plan, async (chunk, rows) => {
+    parts.push(chunk);
+    pending += rows;
+    if (pending >= pgliteBatch) await send();
+  }).then(async (rows) => {
     await send();
     return rows;
   });

@@ -7,7 +7,8 @@ import { ChatstoreError } from '../../errors';
 import { type ImportCounts, type ImportOptions, type RowSource, sqliteImport } from '../../kit/bulk';
 import { messageRoles } from '../../schema/letta';
 import { RowId } from './identity';
-import { dbError, type LettaDb, sqliteTimestamp } from './internal';
+import { dbError, type LettaDb, StorableDate, sqliteTimestamp } from './internal';
+import { MessageText } from './messages';
 
 export type { ImportOptions, ImportProgress, RowSource } from '../../kit/bulk';
 
@@ -17,17 +18,9 @@ export const ImportMessageRow = z.object({
   /** The profile (platform) it was sent on; it must belong to the user. */
   profileId: RowId.optional(),
   role: z.enum(messageRoles),
-  message: z
-    .string()
-    .min(1)
-    .max(100_000)
-    .refine((v) => v.trim().length > 0, 'must not be blank'),
+  message: MessageText,
   /** When it was sent; default: the import's time. */
-  at: z
-    .date()
-    .min(new Date(Date.UTC(0, 0, 1)))
-    .max(new Date(Date.UTC(9999, 11, 31)))
-    .optional(),
+  at: StorableDate.optional(),
   /** Default `true`: imported history is not handed to the agent (nothing is queued). */
   processed: z.boolean().default(true),
   agentResponse: z.string().max(1_000_000).optional(),

@@ -18,8 +18,8 @@ export type LettaSchema = typeof schema;
  */
 export type LettaDb = BaseSQLiteDatabase<'sync', RunResult, LettaSchema>;
 
-// Built once: a zod schema costs microseconds to build, more than a hot path's statement.
-const StorableDate = z
+/** A date a timestamp column holds (built once: a zod schema costs more than a hot path's statement). */
+export const StorableDate = z
   .date()
   .min(new Date(Date.UTC(0, 0, 1)))
   .max(new Date(Date.UTC(9999, 11, 31)));

@@ -24,14 +24,17 @@ export interface HistoryMessage extends Message {
   platform: string | null;
 }
 
+/** A message's text as the seed stores it: not blank, at most 100,000 characters. */
+export const MessageText = z
+  .string()
+  .min(1)
+  .max(100_000)
+  .refine((v) => v.trim().length > 0, 'must not be blank');
+
 export const RecordIncomingMessageInput = z.object({
   /** The profile (platform presence) the message came from: `resolveIdentity(…).profile.id`. */
   profileId: RowId,
-  message: z
-    .string()
-    .min(1)
-    .max(100_000)
-    .refine((v) => v.trim().length > 0, 'must not be blank'),
+  message: MessageText,
   /** When it was sent; default now. */
   at: z.date().optional(),
 });
@@ -50,11 +53,7 @@ export const RecordAssistantMessageInput = z.object({
   lettaUserId: RowId,
   /** The profile (platform) the message was sent on; it must belong to the user. */
   profileId: RowId.optional(),
-  message: z
-    .string()
-    .min(1)
-    .max(100_000)
-    .refine((v) => v.trim().length > 0, 'must not be blank'),
+  message: MessageText,
   /** When it was sent; default now. */
   at: z.date().optional(),
 });
