@@ -13,6 +13,8 @@ const title =
 
 /** Replaces (or appends) the section of `target` in bench/RESULTS.md. */
 export function writeResultsSection(target: string, markdown: string): void {
+  // A run told not to write (a quick or scaled-down one) leaves the committed figures alone.
+  if (process.env.BENCH_WRITE_RESULTS === '0') return;
   const begin = `<!-- results:${target} -->`;
   const end = `<!-- /results:${target} -->`;
   const current = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : title;

@@ -19,7 +19,7 @@ import { type AgentDb, dbError, Id } from './internal';
 import { StoreMemoryInput } from './memories';
 import { AppendMessageInput } from './messages';
 
-export type { ImportOptions, ImportProgress, RowSource } from '../../kit/bulk';
+export type { ImportOptions, ImportProgress, IndexStrategy, RowSource } from '../../kit/bulk';
 
 /** A moment: a `Date` or an ISO 8601 string. */
 const Moment = z

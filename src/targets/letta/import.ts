@@ -10,7 +10,7 @@ import { RowId } from './identity';
 import { dbError, type LettaDb, StorableDate, sqliteTimestamp } from './internal';
 import { MessageText } from './messages';
 
-export type { ImportOptions, ImportProgress, RowSource } from '../../kit/bulk';
+export type { ImportOptions, ImportProgress, IndexStrategy, RowSource } from '../../kit/bulk';
 
 /** One message of an imported history. */
 export const ImportMessageRow = z.object({

@@ -9,7 +9,7 @@ import { type ImportCounts, type ImportOptions, type RowSource, sqliteImport } f
 import { dbError, notFound, type UserDb } from './internal';
 import { AppendMessageInput } from './messages';
 
-export type { ImportOptions, ImportProgress, RowSource } from '../../kit/bulk';
+export type { ImportOptions, ImportProgress, IndexStrategy, RowSource } from '../../kit/bulk';
 
 /** One message of an imported history: `appendMessage`'s input, plus its id if it has one. */
 export const ImportMessageRow = AppendMessageInput.extend({

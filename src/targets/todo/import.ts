@@ -18,7 +18,7 @@ import {
 import { dbError, type TodoDb } from './internal';
 import { AppendMessageInput, taskTools } from './messages';
 
-export type { ImportOptions, ImportProgress, RowSource } from '../../kit/bulk';
+export type { ImportOptions, ImportProgress, IndexStrategy, RowSource } from '../../kit/bulk';
 
 /** One message of an imported history: `appendMessage`'s input, plus its id and time if it has them. */
 export const ImportMessageRow = AppendMessageInput.extend({

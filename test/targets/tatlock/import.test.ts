@@ -76,4 +76,25 @@ describe('tatlock-user importMessages on sqlite', () => {
     await expectChatstoreError(importMessages(t.db, bad), 'CONFLICT', 'messageId');
     expect(await counts()).toEqual(before);
   });
+
+  it.each(['rebuild', 'maintain'] as const)(
+    'with indexes %s, leaves the schema as it was, after an import and after a failed one',
+    async (indexes) => {
+      const schema = () => t.conn.client.query('select type, name, sql from sqlite_master order by name');
+      const before = await schema();
+      const { conversationId } = startConversation(t.db, {});
+      const rows = history(conversationId, 5_000);
+      expect((await importMessages(t.db, rows, { indexes })).rows).toBe(5_000);
+      expect(await schema()).toEqual(before);
+      const counted = await counts();
+      const bad = history(conversationId, 3).map((row) => ({ ...row, messageId: 'twice' }));
+      await expectChatstoreError(importMessages(t.db, bad, { indexes }), 'CONFLICT', 'messageId');
+      expect(await schema()).toEqual(before);
+      expect(await counts()).toEqual(counted);
+      expect(await t.conn.client.query('pragma integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+      expect(loadModelContext(t.db, { conversationId }).messages.map((m) => m.content)).toEqual(
+        rows.map((r) => r.content),
+      );
+    },
+  );
 });
