@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { introspect } from '../../../src/migrate/introspect';
 import {
   exportConversation,
   type ImportMessageRow,
   type ImportProgress,
+  type IndexStrategy,
   importMessages as importAll,
   loadConversationHistory,
   startConversation,
   type TodoDb,
 } from '../../../src/targets/todo';
-import { introspect } from '../../../src/migrate/introspect';
-import type { IndexStrategy } from '../../../src/targets/todo';
 import { pgBackends } from '../../support/backends';
 import { expectChatstoreError, newUser, rowCounts, useTodoDatabase } from './fixtures';
 
