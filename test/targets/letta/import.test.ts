@@ -76,4 +76,25 @@ describe('letta importMessages on sqlite', () => {
     await expectChatstoreError(importMessages(t.db, rows), 'NOT_FOUND', 'rows.4000.lettaUserId');
     expect(count(t)).toBe(before);
   });
+
+  it.each(['rebuild', 'maintain'] as const)(
+    'with indexes %s, leaves the schema as it was, after an import and after a failed one',
+    async (indexes) => {
+      const schema = () => t.raw.prepare('select type, name, sql from sqlite_master order by name').all();
+      const before = schema();
+      const { user, profile } = identity();
+      const rows = history(user.id, profile.id, 2_000);
+      expect(await importMessages(t.db, rows, { indexes })).toEqual({ rows: 2_000 });
+      expect(schema()).toEqual(before);
+      const counted = count(t);
+      await expectChatstoreError(
+        importMessages(t.db, [...rows, { ...(rows[0] as ImportMessageRow), lettaUserId: 999_999 }], { indexes }),
+        'NOT_FOUND',
+        'rows.2000.lettaUserId',
+      );
+      expect(schema()).toEqual(before);
+      expect(count(t)).toBe(counted);
+      expect(t.raw.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    },
+  );
 });
