@@ -11,6 +11,7 @@ import {
   copyVector,
   type ImportCounts,
   type ImportOptions,
+  importMoment,
   isoMoment,
   type RowSource,
   requireRlsBypass,
@@ -21,19 +22,12 @@ import { AppendMessageInput } from './messages';
 
 export type { ImportOptions, ImportProgress, IndexStrategy, RowSource } from '../../kit/bulk';
 
-/** A moment: a `Date` or an ISO 8601 string. */
-const Moment = z
-  .union([z.date(), z.iso.datetime({ offset: true, local: true })])
-  .optional()
-  .transform((value) => (typeof value === 'string' ? new Date(value) : value))
-  .refine((value) => value === undefined || !Number.isNaN(value.getTime()), 'must be a valid date');
-
 /** One message of an imported history: `appendMessage`'s input, plus its id and time if it has them. */
 export const ImportMessageRow = AppendMessageInput.extend({
   /** Default: a new uuid. Give ids to import threads (`parentMessageId` naming a row of the same import). */
   id: Id.optional(),
   /** Default: the import's start, in row order. `updated_at` is the same. */
-  createdAt: Moment,
+  createdAt: importMoment,
 });
 export type ImportMessageRow = z.input<typeof ImportMessageRow>;
 
@@ -43,7 +37,7 @@ export const ImportMemoryRow = StoreMemoryInput.and(
     /** Default: a new uuid. */
     id: Id.optional(),
     /** Default: the import's start, in row order; `last_accessed` is the same. */
-    createdAt: Moment,
+    createdAt: importMoment,
     accessCount: z.int().min(0).max(2_147_483_647).optional(),
   }),
 );

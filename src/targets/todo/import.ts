@@ -11,6 +11,7 @@ import {
   copyText,
   type ImportCounts,
   type ImportOptions,
+  importMoment,
   isoMoment,
   type RowSource,
   requireRlsBypass,
@@ -25,11 +26,7 @@ export const ImportMessageRow = AppendMessageInput.extend({
   /** Default: a new uuid. */
   id: z.guid().optional(),
   /** When it was written: a `Date` or an ISO 8601 string. Default: the import's start, in row order. */
-  createdAt: z
-    .union([z.date(), z.iso.datetime({ offset: true, local: true })])
-    .optional()
-    .transform((value) => (typeof value === 'string' ? new Date(value) : value))
-    .refine((value) => value === undefined || !Number.isNaN(value.getTime()), 'must be a valid date'),
+  createdAt: importMoment,
 });
 export type ImportMessageRow = z.input<typeof ImportMessageRow>;
 
