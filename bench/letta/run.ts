@@ -269,7 +269,7 @@ export async function main(): Promise<void> {
     const results = paths.map((p) => {
       const r = measure(p, config.iterations, config.warmup);
       log(
-        `${r.name}: chatstore p50 ${(r.chatstore.p50 * 1000).toFixed(1)} µs, raw ${(r.raw.p50 * 1000).toFixed(1)} µs, ${r.ratio.toFixed(2)}×`,
+        `${r.name}: chatstore p50 ${(r.chatstore.p50 * 1000).toFixed(1)} µs (p99 ${(r.chatstore.p99 * 1000).toFixed(1)}), raw ${(r.raw.p50 * 1000).toFixed(1)} µs (p99 ${(r.raw.p99 * 1000).toFixed(1)}), ${r.ratio.toFixed(2)}×`,
       );
       return r;
     });
