@@ -66,7 +66,7 @@ export function parseField<S extends z.ZodType>(
 const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
 
 /**
- * A schema's compiled twin (zod's `compile`: generated code for the valid case, about 3× faster
+ * A schema's compiled twin (decision 029; zod's `compile`: generated code for the valid case, about 3× faster
  * on the hot paths' inputs; anything it rejects is parsed again by the schema itself, so the
  * issues are the schema's). A schema `compile` cannot model (a cycle: `z.json()`) is its own twin.
  */
