@@ -200,7 +200,7 @@ export async function main(): Promise<void> {
     const paths = await hotPaths(dir);
     for (const p of paths)
       log(
-        `  ${p.name}: chatstore p50 ${fmt(p.chatstore.p50)} ms, raw p50 ${fmt(p.raw.p50)} ms, ratio ${p.ratio.toFixed(2)}×`,
+        `  ${p.name}: chatstore p50 ${fmt(p.chatstore.p50)} ms (p99 ${fmt(p.chatstore.p99)}), raw p50 ${fmt(p.raw.p50)} ms (p99 ${fmt(p.raw.p99)}), ratio ${p.ratio.toFixed(2)}×`,
       );
     const total = seconds(started);
     if (!config.writeResults) return;

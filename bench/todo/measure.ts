@@ -1,8 +1,9 @@
 /**
  * Interleaved timing: every iteration runs the chatstore call and the raw call back to back
- * on the same input, alternating which goes first, so drift (GC, autovacuum, checkpoints,
- * CPU frequency) and cache warmth fall on both sides alike.
+ * on the same input, a seeded coin deciding which goes first, so drift (GC, autovacuum,
+ * checkpoints, CPU frequency) and cache warmth fall on both sides alike.
  */
+import { prng } from '../../support/random';
 import type { HotPath } from './hot-paths';
 
 export interface Percentiles {
@@ -43,8 +44,11 @@ export async function measure(path: HotPath, iterations: number, warmup: number)
   }
   const chatstore = new Float64Array(iterations);
   const raw = new Float64Array(iterations);
+  // Not a fixed alternation: an event every N commits or N bytes allocated (SQLite's WAL
+  // checkpoint every 1000 pages, a scavenge) would fall on the same side every time.
+  const chatstoreFirst = prng(iterations);
   for (let i = 0; i < iterations; i++) {
-    if (i % 2 === 0) {
+    if (chatstoreFirst() < 0.5) {
       const t0 = process.hrtime.bigint();
       await path.chatstore(i);
       const t1 = process.hrtime.bigint();

@@ -180,6 +180,10 @@ const buildSqlite = (db: LettaDb) => ({
     .update(lettaUsers)
     .set({ isActive: sql`${ph('active')}` })
     .where(eq(lettaUsers.id, ph('id'))),
+  activateAll: db
+    .update(lettaUsers)
+    .set({ isActive: sql`${ph('active')}` })
+    .returning({ id: lettaUsers.id, isActive: lettaUsers.isActive }),
 });
 const sqliteFloor = sqlite.floor(buildSqlite);
 
@@ -218,5 +222,16 @@ describe('floor statements on sqlite', () => {
       }),
     ).toThrow('Rollback');
     expect(statements.users.all()[0]?.isActive).toBe(true);
+  });
+
+  it('a write with RETURNING makes every change on get, which returns its first row as drizzle does', () => {
+    const db = t.db as unknown as LettaDb;
+    for (const platformUserId of ['1', '2', '3']) resolveIdentity(db, { platform: 'telegram', platformUserId });
+    const first = sqliteFloor(db).activateAll.get({ active: 0 });
+    const users = sqliteFloor(db).users.all();
+    expect(users.length).toBeGreaterThanOrEqual(3);
+    expect(users.every((u) => u.isActive === false)).toBe(true);
+    expect(buildSqlite(db).activateAll.prepare().get({ active: 0 })).toEqual(first);
+    expect(first).toEqual({ id: expect.any(Number), isActive: false });
   });
 });

@@ -28,9 +28,10 @@ export const StorableDate = z
  * Timestamps as chatstore writes them: UTC `YYYY-MM-DD HH:MM:SS.SSS`, the shape of SQLite's
  * `CURRENT_TIMESTAMP` (the columns' default) with milliseconds, so both sort together.
  */
-export function sqliteTimestamp(date: Date = new Date()): string {
-  parseField(StorableDate, date, 'date');
-  return date.toISOString().slice(0, 23).replace('T', ' ');
+export function sqliteTimestamp(date?: Date): string {
+  // Only a caller's date is checked: the clock's own is storable.
+  if (date !== undefined) parseField(StorableDate, date, 'date');
+  return (date ?? new Date()).toISOString().slice(0, 23).replace('T', ' ');
 }
 
 /** Milliseconds of a stored timestamp in any shape SQLite's date functions read; NaN otherwise. */

@@ -41,7 +41,8 @@ export interface FailedEntry {
 const At = z.date().optional();
 const MaxAttempts = z.int().min(1).max(100).default(defaultMaxAttempts);
 
-export const ClaimInput = z.object({ at: At }).default({});
+// Optional rather than `.default({})`, which clones its default on every claim.
+export const ClaimInput = z.object({ at: At }).optional();
 export type ClaimInput = z.input<typeof ClaimInput>;
 
 export const CompleteInput = z.object({ queueId: RowId, agentResponse: z.string().max(1_000_000), at: At });
@@ -175,8 +176,8 @@ const statements = prepared((db, client) => {
  * }
  */
 export function claimNextQueueEntry(db: LettaDb, input?: ClaimInput): ClaimedEntry | null {
-  const { at } = parseInput(ClaimInput, input, 'queue');
-  return mapped('queue', () => statements(db).claim.immediate(sqliteTimestamp(at)));
+  const at = sqliteTimestamp(parseInput(ClaimInput, input, 'queue')?.at);
+  return mapped('queue', () => statements(db).claim.immediate(at));
 }
 
 /**

@@ -70,14 +70,18 @@ const hot = floor((db) => ({
         .where(eq(conversationMessages.conversationId, ph('conversationId'))),
     )
     .returning(),
+  // Each row's message decodes as the object the context returns (null on the left join's
+  // row for a conversation without messages): no second object per message.
   context: db
     .select({
       compactSummary: conversations.compactSummary,
       compactedUpTo: conversations.compactedUpTo,
-      messageNumber: conversationMessages.messageNumber,
-      role: conversationMessages.role,
-      content: conversationMessages.content,
-      timestamp: conversationMessages.timestamp,
+      message: {
+        messageNumber: conversationMessages.messageNumber,
+        role: conversationMessages.role,
+        content: conversationMessages.content,
+        timestamp: conversationMessages.timestamp,
+      },
     })
     .from(conversations)
     .leftJoin(
@@ -135,11 +139,7 @@ export function loadModelContext(db: UserDb, input: LoadContextInput): ModelCont
   const first = rows[0];
   if (!first) throw notFound('conversations', 'conversationId', conversationId);
   const messages: ModelContext['messages'] = [];
-  for (const { messageNumber, role, content, timestamp } of rows) {
-    // The left join's row for a conversation without messages.
-    if (messageNumber === null || role === null || content === null || timestamp === null) continue;
-    messages.push({ messageNumber, role, content, timestamp });
-  }
+  for (const { message } of rows) if (message !== null) messages.push(message);
   return { conversationId, compactSummary: first.compactSummary, compactedUpTo: first.compactedUpTo ?? 0, messages };
 }
 
