@@ -70,7 +70,7 @@ const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
  * on the hot paths' inputs; anything it rejects is parsed again by the schema itself, so the
  * issues are the schema's). A schema `compile` cannot model (a cycle: `z.json()`) is its own twin.
  */
-function compiled<S extends z.ZodType>(schema: S): S {
+export function compiled<S extends z.ZodType>(schema: S): S {
   let twin = compiledSchemas.get(schema);
   if (twin === undefined) {
     twin = compile(schema);
