@@ -242,6 +242,14 @@ export async function main(): Promise<void> {
     await searchMemories(logging, searchInput);
     const searchCaptured = captured[0] as { text: string; params: unknown[] };
     const vectorAt = searchCaptured.params.findIndex((p) => typeof p === 'string' && p.startsWith('['));
+    captured.length = 0;
+    await searchMemories(logging, { ...searchInput, includeEmbedding: true });
+    const searchFullCaptured = captured[0] as { text: string; params: unknown[] };
+    // Same parameters as the repository sends: the query vector replaces the captured one.
+    const searchParams = (capturedParams: unknown[], i: number) => {
+      const vector = `[${(queries[i % QUERIES] ?? []).join(',')}]`;
+      return capturedParams.map((p) => (p === capturedParams[vectorAt] ? vector : p));
+    };
 
     const stateAgent = (await pg.query<{ id: string }>(`insert into agents (name) values ('s') returning id`)).rows[0]
       ?.id as string;
@@ -265,17 +273,26 @@ export async function main(): Promise<void> {
         },
       },
       {
-        name: `searchMemories top-${K} (hnsw, ef_search=${chosenEf})`,
+        name: `searchMemories top-${K} (hnsw, ef_search=${chosenEf}; hits without their embedding, the default)`,
         statements: [searchCaptured.text],
         check: async () => {},
         chatstore: async (i: number) => {
           await searchMemories(db, { ...searchInput, embedding: queries[i % QUERIES] ?? [] });
         },
         raw: async (i: number) => {
-          // Same parameters as the repository sends: the query vector replaces the captured one.
-          const vector = `[${(queries[i % QUERIES] ?? []).join(',')}]`;
-          const params = searchCaptured.params.map((p) => (p === searchCaptured.params[vectorAt] ? vector : p));
-          await pg.query(searchCaptured.text, params);
+          await pg.query(searchCaptured.text, searchParams(searchCaptured.params, i));
+        },
+      },
+      {
+        // The raw side leaves the ten 1536-number vectors as pgvector's text; chatstore parses them (decision 030).
+        name: `searchMemories top-${K}, includeEmbedding: true (hits with their embedding as numbers)`,
+        statements: [searchFullCaptured.text],
+        check: async () => {},
+        chatstore: async (i: number) => {
+          await searchMemories(db, { ...searchInput, embedding: queries[i % QUERIES] ?? [], includeEmbedding: true });
+        },
+        raw: async (i: number) => {
+          await pg.query(searchFullCaptured.text, searchParams(searchFullCaptured.params, i));
         },
       },
       {
@@ -344,7 +361,7 @@ export async function main(): Promise<void> {
           `| ${r.index} | ${r.setting} | ${r.build} | ${r.recall.toFixed(3)} | ${f(r.latency.p50)} | ${f(r.latency.p95)} |`,
       ),
       '',
-      `Hot paths, ${ITERATIONS} interleaved iterations each; raw = \`pg.query\` with the SQL text captured from the repository.`,
+      `Hot paths, ${ITERATIONS} interleaved iterations each after ${WARMUP} warm-up iterations per side; raw = \`pg.query\` with the SQL text captured from the repository.`,
       '',
       '| path | chatstore p50 / p95 / p99 ms | raw p50 / p95 / p99 ms | ratio (p50) |',
       '|---|---|---|---|',
