@@ -5,7 +5,10 @@
  * migration would, on an empty one). Then the hot paths — appendMessage, commitState,
  * searchMemories — beside the raw driver (`pg.query` with the same SQL text captured from the
  * repository), interleaved, p50/p95/p99 and the ratio of p50s.
- * Sizes: BENCH_AGENT_MEMORIES (10000), BENCH_AGENT_QUERIES (100), BENCH_AGENT_ITERATIONS (300).
+ * Sizes: BENCH_AGENT_MEMORIES (10000), BENCH_AGENT_QUERIES (100), BENCH_AGENT_ITERATIONS (2000, after
+ * BENCH_AGENT_WARMUP 200). BENCH_AGENT_INDEXES=0 skips the index/recall table (only the hnsw index
+ * is built, ef_search BENCH_AGENT_EF_SEARCH, default 40) for a quick run of the hot paths; such a
+ * run, or one with BENCH_WRITE_RESULTS=0, leaves bench/RESULTS.md alone.
  */
 import os from 'node:os';
 import type { PGlite } from '@electric-sql/pglite';
@@ -30,7 +33,10 @@ import { measure, type Percentiles, percentiles } from '../todo/measure';
 
 const N = Number(process.env.BENCH_AGENT_MEMORIES ?? 10_000);
 const QUERIES = Number(process.env.BENCH_AGENT_QUERIES ?? 100);
-const ITERATIONS = Number(process.env.BENCH_AGENT_ITERATIONS ?? 300);
+const ITERATIONS = Number(process.env.BENCH_AGENT_ITERATIONS ?? 2000);
+const WARMUP = Number(process.env.BENCH_AGENT_WARMUP ?? 200);
+const INDEXES = process.env.BENCH_AGENT_INDEXES !== '0';
+const WRITE = process.env.BENCH_WRITE_RESULTS !== '0' && INDEXES;
 const DIMS = 1536;
 const K = 10;
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -119,88 +125,96 @@ export async function main(): Promise<void> {
       }
       return { ids, latency: percentiles(ms) };
     };
-    const exact = await runQueries();
-    log(`  exact (sequential scan): p50 ${exact.latency.p50.toFixed(2)} ms`);
-    const recall = (ids: string[][]) =>
-      ids.reduce((sum, got, i) => {
-        const truth = new Set(exact.ids[i]);
-        return sum + got.filter((id) => truth.has(id)).length / K;
-      }, 0) / ids.length;
+    const rows: IndexRow[] = [];
+    let chosenEf = process.env.BENCH_AGENT_EF_SEARCH ?? '40';
+    if (!INDEXES) {
+      await pg.query('create index idx_memories_embedding on agent_memories using hnsw (embeddings vector_cosine_ops)');
+      await pg.query('analyze agent_memories');
+      log('  index/recall table skipped (BENCH_AGENT_INDEXES=0): hnsw built');
+    } else {
+      const exact = await runQueries();
+      log(`  exact (sequential scan): p50 ${exact.latency.p50.toFixed(2)} ms`);
+      const recall = (ids: string[][]) =>
+        ids.reduce((sum, got, i) => {
+          const truth = new Set(exact.ids[i]);
+          return sum + got.filter((id) => truth.has(id)).length / K;
+        }, 0) / ids.length;
 
-    const rows: IndexRow[] = [{ index: 'none (exact)', setting: '-', build: '-', recall: 1, latency: exact.latency }];
-    const [, hnswMs] = await timed(() =>
-      pg.query('create index idx_memories_embedding on agent_memories using hnsw (embeddings vector_cosine_ops)'),
-    );
-    log(`  hnsw build (m=16, ef_construction=64): ${(hnswMs / 1000).toFixed(1)} s`);
-    await pg.query('analyze agent_memories');
-    const plan = await pg.query<Record<string, string>>(`explain analyze ${searchSql}`, [
-      agentId,
-      text(queries[0] ?? []),
-    ]);
-    // The plan, without the 1536 numbers of the query vector: shows the hnsw index is used.
-    const planLines = plan.rows.map((r) => String(Object.values(r)[0])).filter((l) => !l.includes('Order By'));
-    log(planLines.map((l) => `    ${l}`).join('\n'));
-    for (const ef of [40, 100, 200]) {
-      await pg.query(`set hnsw.ef_search = ${ef}`);
-      const r = await runQueries();
-      rows.push({
-        index: 'hnsw',
-        setting: `ef_search=${ef}`,
-        build: `${(hnswMs / 1000).toFixed(1)} s`,
-        recall: recall(r.ids),
-        latency: r.latency,
-      });
-      log(`  hnsw ef_search=${ef}: recall ${recall(r.ids).toFixed(3)}, p50 ${r.latency.p50.toFixed(2)} ms`);
-    }
-    const chosenEf = rows.find((r) => r.index === 'hnsw' && r.recall >= 0.95)?.setting.split('=')[1] ?? '200';
-
-    // ivfflat, for the decision: on the full table (the best case) and created on an empty
-    // table then filled (what a migration does), at the default probes=1 and probes=10.
-    await pg.query('drop index idx_memories_embedding');
-    const [, ivfMs] = await timed(() =>
-      pg.query(
-        'create index bench_ivf on agent_memories using ivfflat (embeddings vector_cosine_ops) with (lists = 100)',
-      ),
-    );
-    for (const probes of [1, 10]) {
-      await pg.query(`set ivfflat.probes = ${probes}`);
-      const r = await runQueries();
-      rows.push({
-        index: 'ivfflat, built on 10k rows',
-        setting: `lists=100, probes=${probes}`,
-        build: `${(ivfMs / 1000).toFixed(1)} s`,
-        recall: recall(r.ids),
-        latency: r.latency,
-      });
-    }
-    await pg.query('drop index bench_ivf');
-    await pg.query('create table bench_ivf_empty (id uuid primary key, agent_id uuid, embeddings vector(1536))');
-    await pg.query('create index on bench_ivf_empty using ivfflat (embeddings vector_cosine_ops) with (lists = 100)');
-    await pg.query('insert into bench_ivf_empty select id, agent_id, embeddings from agent_memories');
-    for (const probes of [1, 10]) {
-      await pg.query(`set ivfflat.probes = ${probes}`);
-      const ids: string[][] = [];
-      const ms = new Float64Array(QUERIES);
-      for (let i = 0; i < QUERIES; i++) {
-        const [res, t] = await timed(() =>
-          pg.query<{ id: string }>(searchSql.replace('agent_memories', 'bench_ivf_empty'), [
-            agentId,
-            text(queries[i] ?? []),
-          ]),
-        );
-        ids.push(res.rows.map((x) => x.id));
-        ms[i] = t;
+      rows.push({ index: 'none (exact)', setting: '-', build: '-', recall: 1, latency: exact.latency });
+      const [, hnswMs] = await timed(() =>
+        pg.query('create index idx_memories_embedding on agent_memories using hnsw (embeddings vector_cosine_ops)'),
+      );
+      log(`  hnsw build (m=16, ef_construction=64): ${(hnswMs / 1000).toFixed(1)} s`);
+      await pg.query('analyze agent_memories');
+      const plan = await pg.query<Record<string, string>>(`explain analyze ${searchSql}`, [
+        agentId,
+        text(queries[0] ?? []),
+      ]);
+      // The plan, without the 1536 numbers of the query vector: shows the hnsw index is used.
+      const planLines = plan.rows.map((r) => String(Object.values(r)[0])).filter((l) => !l.includes('Order By'));
+      log(planLines.map((l) => `    ${l}`).join('\n'));
+      for (const ef of [40, 100, 200]) {
+        await pg.query(`set hnsw.ef_search = ${ef}`);
+        const r = await runQueries();
+        rows.push({
+          index: 'hnsw',
+          setting: `ef_search=${ef}`,
+          build: `${(hnswMs / 1000).toFixed(1)} s`,
+          recall: recall(r.ids),
+          latency: r.latency,
+        });
+        log(`  hnsw ef_search=${ef}: recall ${recall(r.ids).toFixed(3)}, p50 ${r.latency.p50.toFixed(2)} ms`);
       }
-      rows.push({
-        index: 'ivfflat, created on the empty table',
-        setting: `lists=100, probes=${probes}`,
-        build: 'at migration',
-        recall: recall(ids),
-        latency: percentiles(ms),
-      });
+      chosenEf = rows.find((r) => r.index === 'hnsw' && r.recall >= 0.95)?.setting.split('=')[1] ?? '200';
+
+      // ivfflat, for the decision: on the full table (the best case) and created on an empty
+      // table then filled (what a migration does), at the default probes=1 and probes=10.
+      await pg.query('drop index idx_memories_embedding');
+      const [, ivfMs] = await timed(() =>
+        pg.query(
+          'create index bench_ivf on agent_memories using ivfflat (embeddings vector_cosine_ops) with (lists = 100)',
+        ),
+      );
+      for (const probes of [1, 10]) {
+        await pg.query(`set ivfflat.probes = ${probes}`);
+        const r = await runQueries();
+        rows.push({
+          index: 'ivfflat, built on 10k rows',
+          setting: `lists=100, probes=${probes}`,
+          build: `${(ivfMs / 1000).toFixed(1)} s`,
+          recall: recall(r.ids),
+          latency: r.latency,
+        });
+      }
+      await pg.query('drop index bench_ivf');
+      await pg.query('create table bench_ivf_empty (id uuid primary key, agent_id uuid, embeddings vector(1536))');
+      await pg.query('create index on bench_ivf_empty using ivfflat (embeddings vector_cosine_ops) with (lists = 100)');
+      await pg.query('insert into bench_ivf_empty select id, agent_id, embeddings from agent_memories');
+      for (const probes of [1, 10]) {
+        await pg.query(`set ivfflat.probes = ${probes}`);
+        const ids: string[][] = [];
+        const ms = new Float64Array(QUERIES);
+        for (let i = 0; i < QUERIES; i++) {
+          const [res, t] = await timed(() =>
+            pg.query<{ id: string }>(searchSql.replace('agent_memories', 'bench_ivf_empty'), [
+              agentId,
+              text(queries[i] ?? []),
+            ]),
+          );
+          ids.push(res.rows.map((x) => x.id));
+          ms[i] = t;
+        }
+        rows.push({
+          index: 'ivfflat, created on the empty table',
+          setting: `lists=100, probes=${probes}`,
+          build: 'at migration',
+          recall: recall(ids),
+          latency: percentiles(ms),
+        });
+      }
+      await pg.query('drop table bench_ivf_empty');
+      await pg.query('create index idx_memories_embedding on agent_memories using hnsw (embeddings vector_cosine_ops)');
     }
-    await pg.query('drop table bench_ivf_empty');
-    await pg.query('create index idx_memories_embedding on agent_memories using hnsw (embeddings vector_cosine_ops)');
     await pg.query(`set hnsw.ef_search = ${chosenEf}`);
 
     // --- hot paths beside the raw driver ---
@@ -228,6 +242,14 @@ export async function main(): Promise<void> {
     await searchMemories(logging, searchInput);
     const searchCaptured = captured[0] as { text: string; params: unknown[] };
     const vectorAt = searchCaptured.params.findIndex((p) => typeof p === 'string' && p.startsWith('['));
+    captured.length = 0;
+    await searchMemories(logging, { ...searchInput, includeEmbedding: true });
+    const searchFullCaptured = captured[0] as { text: string; params: unknown[] };
+    // Same parameters as the repository sends: the query vector replaces the captured one.
+    const searchParams = (capturedParams: unknown[], i: number) => {
+      const vector = `[${(queries[i % QUERIES] ?? []).join(',')}]`;
+      return capturedParams.map((p) => (p === capturedParams[vectorAt] ? vector : p));
+    };
 
     const stateAgent = (await pg.query<{ id: string }>(`insert into agents (name) values ('s') returning id`)).rows[0]
       ?.id as string;
@@ -251,17 +273,26 @@ export async function main(): Promise<void> {
         },
       },
       {
-        name: `searchMemories top-${K} (hnsw, ef_search=${chosenEf})`,
+        name: `searchMemories top-${K} (hnsw, ef_search=${chosenEf}; hits without their embedding, the default)`,
         statements: [searchCaptured.text],
         check: async () => {},
         chatstore: async (i: number) => {
           await searchMemories(db, { ...searchInput, embedding: queries[i % QUERIES] ?? [] });
         },
         raw: async (i: number) => {
-          // Same parameters as the repository sends: the query vector replaces the captured one.
-          const vector = `[${(queries[i % QUERIES] ?? []).join(',')}]`;
-          const params = searchCaptured.params.map((p) => (p === searchCaptured.params[vectorAt] ? vector : p));
-          await pg.query(searchCaptured.text, params);
+          await pg.query(searchCaptured.text, searchParams(searchCaptured.params, i));
+        },
+      },
+      {
+        // The raw side leaves the ten 1536-number vectors as pgvector's text; chatstore parses them (decision 030).
+        name: `searchMemories top-${K}, includeEmbedding: true (hits with their embedding as numbers)`,
+        statements: [searchFullCaptured.text],
+        check: async () => {},
+        chatstore: async (i: number) => {
+          await searchMemories(db, { ...searchInput, embedding: queries[i % QUERIES] ?? [], includeEmbedding: true });
+        },
+        raw: async (i: number) => {
+          await pg.query(searchFullCaptured.text, searchParams(searchFullCaptured.params, i));
         },
       },
       {
@@ -308,7 +339,7 @@ export async function main(): Promise<void> {
     ];
     const results = [];
     for (const path of paths) {
-      const r = await measure(path, ITERATIONS, 30);
+      const r = await measure(path, ITERATIONS, WARMUP);
       results.push(r);
       log(
         `  ${r.name}: chatstore p50 ${r.chatstore.p50.toFixed(3)} ms, raw ${r.raw.p50.toFixed(3)} ms, ratio ${r.ratio.toFixed(2)}×`,
@@ -330,7 +361,7 @@ export async function main(): Promise<void> {
           `| ${r.index} | ${r.setting} | ${r.build} | ${r.recall.toFixed(3)} | ${f(r.latency.p50)} | ${f(r.latency.p95)} |`,
       ),
       '',
-      `Hot paths, ${ITERATIONS} interleaved iterations each; raw = \`pg.query\` with the SQL text captured from the repository.`,
+      `Hot paths, ${ITERATIONS} interleaved iterations each after ${WARMUP} warm-up iterations per side; raw = \`pg.query\` with the SQL text captured from the repository.`,
       '',
       '| path | chatstore p50 / p95 / p99 ms | raw p50 / p95 / p99 ms | ratio (p50) |',
       '|---|---|---|---|',
@@ -339,7 +370,8 @@ export async function main(): Promise<void> {
           `| ${r.name} | ${f(r.chatstore.p50)} / ${f(r.chatstore.p95)} / ${f(r.chatstore.p99)} | ${f(r.raw.p50)} / ${f(r.raw.p95)} / ${f(r.raw.p99)} | ${r.ratio.toFixed(2)}× |`,
       ),
     ].join('\n');
-    writeResultsSection('agent', md);
+    if (WRITE) writeResultsSection('agent', md);
+    else log('bench/RESULTS.md left as it is (BENCH_WRITE_RESULTS=0 or BENCH_AGENT_INDEXES=0)');
     log(md);
   } finally {
     await conn.close();

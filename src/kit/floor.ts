@@ -64,7 +64,12 @@ const timestampDecoders = {
 function decoderOf(field: unknown): Decoder {
   if (is(field, PgTimestamp))
     return field.withTimezone ? timestampDecoders.withTimezone : timestampDecoders.withoutTimezone;
-  if (is(field, Column)) return field;
+  if (is(field, Column)) {
+    // A CTE's or an alias's column is a Proxy (drizzle's ColumnAliasProxyHandler): its decoder is
+    // read once here, not through the proxy's trap for every value of every row.
+    const map = field.mapFromDriverValue;
+    return { mapFromDriverValue: identityDecoders.has(map) ? map : map.bind(field) };
+  }
   // drizzle marks an SQL's `decoder` (set by `.mapWith`) internal.
   const decoderOfSql = (sql: SQL | undefined) => (sql as { decoder?: Decoder } | undefined)?.decoder;
   if (is(field, SQL)) return decoderOfSql(field) ?? noopDecoder;

@@ -85,7 +85,16 @@ interface PgliteClient {
   ): Promise<{ rows: unknown[]; fields: { dataTypeID: number }[] }>;
 }
 
-type Run = (shape: FloorShape, values: FloorValues) => Promise<unknown>;
+/**
+ * One statement of a `floor` group: its compiled shape and, on PGlite, how PGlite's default
+ * array rows decode once its first run has shown the result types (null: keep drizzle's parsers).
+ */
+interface FloorEntry {
+  readonly shape: FloorShape;
+  pglite: ((rows: readonly (readonly unknown[])[]) => unknown[]) | null | undefined;
+}
+
+type Run = (entry: FloorEntry, values: FloorValues) => Promise<unknown>;
 
 const prepare = { prepare: true } as const;
 // PGlite: the parsers drizzle's PGlite session passes (dates, intervals and their arrays stay
@@ -141,9 +150,6 @@ function pgliteDefaultDecoder(
   return shape.variant(passThrough);
 }
 
-/** Per shape, once known: how PGlite's default array rows decode (null: keep drizzle's parsers). */
-const pgliteDecoders = new WeakMap<FloorShape, ((rows: readonly (readonly unknown[])[]) => unknown[]) | null>();
-
 /**
  * How a drizzle PostgreSQL session's driver runs a floor statement. postgres.js: a named
  * prepared statement with array rows (what drizzle's prepared queries send); PGlite: `query`
@@ -155,7 +161,7 @@ function pgRunner(session: PgSessionLike): Run {
   const logger = loggerOf(session);
   if (typeof (client as PostgresJsClient).unsafe === 'function') {
     const sql = client as PostgresJsClient;
-    return async (shape, values) => {
+    return async ({ shape }, values) => {
       const params = shape.fill(values);
       logger?.logQuery(shape.text, params);
       try {
@@ -167,22 +173,21 @@ function pgRunner(session: PgSessionLike): Run {
     };
   }
   const pg = client as PgliteClient;
-  return async (shape, values) => {
+  return async (entry, values) => {
+    const { shape } = entry;
     const params = shape.fill(values);
     logger?.logQuery(shape.text, params);
     try {
       if (shape.decode === undefined) return await pg.query(shape.text, params, pgliteObjects);
-      const fast = pgliteDecoders.get(shape);
+      const fast = entry.pglite;
       if (fast) return fast((await pg.query(shape.text, params, pgliteDefaultArrays)).rows as unknown[][]);
       const result = await pg.query(shape.text, params, pgliteArrays);
       if (fast === undefined) {
-        pgliteDecoders.set(
-          shape,
+        entry.pglite =
           pgliteDefaultDecoder(
             shape,
             result.fields.map((f) => f.dataTypeID),
-          ) ?? null,
-        );
+          ) ?? null;
       }
       return shape.decodeAll(result.rows as unknown[][]);
     } catch (error) {
@@ -195,21 +200,27 @@ function pgRunner(session: PgSessionLike): Run {
 export function pgFloor<D extends object, S extends Record<string, PgBuilt>>(
   build: (db: D) => S,
 ): (db: D) => PgFloorStatements<S> {
-  let shapes: Record<keyof S, FloorShape> | undefined;
-  const bound = new WeakMap<object, PgFloorStatements<S>>();
+  let entries: Record<keyof S, FloorEntry> | undefined;
+  // The bound statements live on the session itself, under a key of this group: every
+  // transaction has a session of its own, and a WeakMap entry per transaction is garbage the
+  // collector must treat as an ephemeron; a property dies with the session, and reading it is
+  // an ordinary (inline-cached) property load.
+  const key = Symbol('chatstore floor statements');
   return (db) => {
-    const session = sessionOf<PgSessionLike>(db);
-    let statements = bound.get(session);
-    if (statements === undefined) {
-      shapes ??= mapEntries(build(db), (built) => floorShape(built.prepare('chatstore_floor')));
-      const run = pgRunner(session);
-      statements = mapEntries(shapes, (shape) => ({
-        text: shape.text,
-        execute: (values: FloorValues = {}) => run(shape, values),
-      })) as PgFloorStatements<S>;
-      bound.set(session, statements);
-    }
-    return statements;
+    const session = sessionOf<PgSessionLike & { [key]?: PgFloorStatements<S> }>(db);
+    const statements = session[key];
+    if (statements !== undefined) return statements;
+    entries ??= mapEntries(build(db), (built) => ({
+      shape: floorShape(built.prepare('chatstore_floor')),
+      pglite: undefined,
+    }));
+    const run = pgRunner(session);
+    const bound = mapEntries(entries, (entry) => ({
+      text: entry.shape.text,
+      execute: (values: FloorValues = {}) => run(entry, values),
+    })) as PgFloorStatements<S>;
+    session[key] = bound;
+    return bound;
   };
 }
 
@@ -237,11 +248,15 @@ export function postgresqlKit<D extends object>(
     constraints,
     dbError,
     notFound,
-    async mapped<T>(entity: string, run: () => Promise<T>): Promise<T> {
-      try {
-        return await run();
-      } catch (error) {
+    mapped<T>(entity: string, run: () => Promise<T>): Promise<T> {
+      // Not an async function: one promise (the call's own) instead of two on every hot path.
+      const fail = (error: unknown): never => {
         throw dbError(error, entity);
+      };
+      try {
+        return run().then(undefined, fail);
+      } catch (error) {
+        return Promise.reject(dbError(error, entity));
       }
     },
     prepared: <T>(build: (db: D) => T) => cachedPer((db: D) => db, build),

@@ -4,9 +4,11 @@
  * consolidation of several memories into one.
  */
 import { and, eq, getTableColumns, inArray, lte, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
+import type { PgBuilt } from '../../kit/postgresql';
 import {
   agentMemories,
   consolidationTypes,
@@ -60,6 +62,11 @@ export const SearchMemoriesInput = z.object({
   minImportance: z.number().min(0).max(1).optional(),
   /** Bump `access_count` and `last_accessed` of the hits (default true). */
   recordAccess: z.boolean().default(true),
+  /**
+   * Return each hit's `embedding` too (default false: 1536 numbers per hit that a caller rarely
+   * needs, parsed from pgvector's text; decision 030). `true` types the hits `MemoryHitWithEmbedding`.
+   */
+  includeEmbedding: z.boolean().default(false),
 });
 export type SearchMemoriesInput = z.input<typeof SearchMemoriesInput>;
 
@@ -85,15 +92,20 @@ export const ConsolidateMemoriesInput = z.object({
 });
 export type ConsolidateMemoriesInput = z.input<typeof ConsolidateMemoriesInput>;
 
-/** A search hit: the memory (after its access was recorded) and its cosine similarity. */
-export type MemoryHit = Memory & { distance: number; similarity: number };
+/**
+ * A search hit: the memory (after its access was recorded) without its embedding, and its
+ * cosine distance and similarity. `includeEmbedding: true` adds the embedding (decision 030).
+ */
+export type MemoryHit = Omit<Memory, 'embedding'> & { distance: number; similarity: number };
+/** A search hit with its embedding (`includeEmbedding: true`); a hit always has one. */
+export type MemoryHitWithEmbedding = MemoryHit & { embedding: number[] };
 
 const ph = sql.placeholder;
 const vectorText = (v: readonly number[]) => `[${v.join(',')}]`;
 
 // Built by drizzle, executed at the driver's floor (kit `floor`, decision 026).
 const statements = floor((db) => {
-  const columns = getTableColumns(agentMemories);
+  const { embedding: _embedding, ...withoutEmbedding } = getTableColumns(agentMemories);
   // The filters are placeholders that switch themselves off when null, so one prepared plan
   // serves every combination. Expired memories are never returned.
   const hits = sql`select "id", "embeddings" <=> ${ph('embedding')}::vector as distance
@@ -104,18 +116,36 @@ const statements = floor((db) => {
       and (${ph('minImportance')}::float8 is null or "importance" >= ${ph('minImportance')}::float8)
     order by "embeddings" <=> ${ph('embedding')}::vector
     limit ${ph('k')}`;
-  const found = db
-    .$with('found', { ...columns, distance: sql<number>`distance`.as('distance') })
-    .as(sql`select m.*, h.distance from (${hits}) h join ${agentMemories} m on m."id" = h."id"`);
-  const touched = db.$with('touched', { ...columns, distance: sql<number>`distance`.as('distance') }).as(
-    sql`update ${agentMemories} m set "access_count" = coalesce(m."access_count", 0) + 1,
-        "last_accessed" = clock_timestamp()
-      from (${hits}) h where m."id" = h."id"
-      returning m.*, h.distance`,
-  );
+  // Two shapes: the memory's columns with or without its embedding (decision 030), then the distance.
+  const searches = <R>(columns: Record<string, PgColumn>) => {
+    const list = sql.join(
+      Object.values(columns).map((column) => sql`m.${sql.identifier(column.name)}`),
+      sql`, `,
+    );
+    const fields = { ...columns, distance: sql<number>`distance`.as('distance') };
+    const found = db
+      .$with('found', fields)
+      .as(sql`select ${list}, h.distance from (${hits}) h join ${agentMemories} m on m."id" = h."id"`);
+    const touched = db.$with('touched', fields).as(
+      sql`update ${agentMemories} m set "access_count" = coalesce(m."access_count", 0) + 1,
+          "last_accessed" = clock_timestamp()
+        from (${hits}) h where m."id" = h."id"
+        returning ${list}, h.distance`,
+    );
+    // The row type is the one the columns give (drizzle cannot infer it through a generic).
+    const typed = (built: PgBuilt) => built as PgBuilt & { execute(): Promise<(R & { distance: number })[]> };
+    return {
+      search: typed(db.with(found).select().from(found).orderBy(sql`distance`)),
+      searchAndTouch: typed(db.with(touched).select().from(touched).orderBy(sql`distance`)),
+    };
+  };
+  const bare = searches<Omit<Memory, 'embedding'>>(withoutEmbedding);
+  const full = searches<Memory>(getTableColumns(agentMemories));
   return {
-    search: db.with(found).select().from(found).orderBy(sql`distance`),
-    searchAndTouch: db.with(touched).select().from(touched).orderBy(sql`distance`),
+    search: bare.search,
+    searchAndTouch: bare.searchAndTouch,
+    searchWithEmbedding: full.search,
+    searchAndTouchWithEmbedding: full.searchAndTouch,
   };
 });
 
@@ -158,11 +188,19 @@ export async function getMemory(db: AgentDb, memoryId: string): Promise<Memory |
  * The `k` memories of an agent nearest to `embedding` by cosine distance (the hnsw index),
  * optionally only some types and at least some importance; expired ones never. Unless
  * `recordAccess: false`, the hits' `access_count` and `last_accessed` are bumped in the same
- * statement. Nearest first; `similarity` is 1 − cosine distance. Prepared once per handle.
+ * statement. Nearest first; `similarity` is 1 − cosine distance. Hits leave out their
+ * `embedding` unless `includeEmbedding: true` (decision 030). Prepared once per handle.
  *
  * @example
  * const hits = await searchMemories(db, { agentId, embedding: queryEmbedding, k: 5, minImportance: 0.3 });
+ * const withVectors = await searchMemories(db, { agentId, embedding: queryEmbedding, includeEmbedding: true });
+ * withVectors[0]?.embedding; // number[]
  */
+export async function searchMemories(
+  db: AgentDb,
+  input: SearchMemoriesInput & { includeEmbedding: true },
+): Promise<MemoryHitWithEmbedding[]>;
+export async function searchMemories(db: AgentDb, input: SearchMemoriesInput): Promise<MemoryHit[]>;
 export async function searchMemories(db: AgentDb, input: SearchMemoriesInput): Promise<MemoryHit[]> {
   const s = parseInput(SearchMemoriesInput, input, 'agent_memories');
   const params = {
@@ -173,10 +211,21 @@ export async function searchMemories(db: AgentDb, input: SearchMemoriesInput): P
     k: s.k,
   };
   const prepared = statements(db);
-  const rows = await mapped('agent_memories', () =>
-    s.recordAccess ? prepared.searchAndTouch.execute(params) : prepared.search.execute(params),
-  );
-  return rows.map((row) => ({ ...row, distance: Number(row.distance), similarity: 1 - Number(row.distance) }));
+  const statement = s.includeEmbedding
+    ? s.recordAccess
+      ? prepared.searchAndTouchWithEmbedding
+      : prepared.searchWithEmbedding
+    : s.recordAccess
+      ? prepared.searchAndTouch
+      : prepared.search;
+  const rows = (await mapped('agent_memories', () => statement.execute(params))) as MemoryHit[];
+  // drizzle returns the distance as the driver gives it (a float8: a number, or text); similarity is added here.
+  for (const row of rows) {
+    const distance = Number(row.distance);
+    row.distance = distance;
+    row.similarity = 1 - distance;
+  }
+  return rows;
 }
 
 /**

@@ -94,12 +94,23 @@ function partitionsOf(state: AgentState | undefined): StatePartitions {
   };
 }
 
+/**
+ * Whether two JSON values are equal as canonical JSON. Primitives compare as values (their JSON
+ * is equal exactly when they are, -0 and 0 included); objects and arrays by their canonical JSON.
+ * The values were checked already: the new ones by `parseInput`, the old ones are a stored row.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false;
+  return canonical(a) === canonical(b);
+}
+
 function diff(before: StatePartitions, after: StatePartitions): StateChanges {
   const changes: StateChanges = {};
   for (const key of partitionKeys) {
     const set: JsonObject = {};
     for (const [k, v] of Object.entries(after[key])) {
-      if (canonicalJson(before[key][k]) !== canonicalJson(v)) set[k] = v;
+      if (!sameJson(before[key][k], v)) set[k] = v;
     }
     const removed = Object.keys(before[key]).filter((k) => !(k in after[key]));
     if (Object.keys(set).length > 0 || removed.length > 0) changes[key] = { set, removed };

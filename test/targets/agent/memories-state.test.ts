@@ -105,6 +105,30 @@ describe.each(vectorBackends)('agent memories and state on $name', (backend) => 
     expect((await getMemory(t.db, target.id))?.accessCount).toBe(1);
   });
 
+  it('leaves the embedding out of hits unless asked, and returns it exactly as stored when asked', async () => {
+    const bare = await searchMemories(t.db, { agentId, embedding: embedding(5), k: 2, recordAccess: false });
+    expect(bare).toHaveLength(2);
+    for (const hit of bare) expect(Object.hasOwn(hit, 'embedding')).toBe(false);
+    for (const recordAccess of [false, true]) {
+      const full = await searchMemories(t.db, {
+        agentId,
+        embedding: embedding(5),
+        k: 2,
+        recordAccess,
+        includeEmbedding: true,
+      });
+      expect(full.map((h) => h.id)).toEqual(bare.map((h) => h.id));
+      for (const hit of full) {
+        const stored = await getMemory(t.db, hit.id);
+        expect(hit.embedding).toHaveLength(1536);
+        expect(hit.embedding).toEqual(stored?.embedding);
+        const { embedding: _, ...rest } = hit;
+        const without = bare.find((h) => h.id === hit.id);
+        expect(Object.keys(rest).sort()).toEqual(Object.keys(without ?? {}).sort());
+      }
+    }
+  });
+
   it('decays idle memories, purges expired ones, and consolidates several into one', async () => {
     const idle = await storeMemory(t.db, {
       agentId,
