@@ -6,42 +6,49 @@
  * other text (`infinity`, years before 1000 or after 9999, offsets with seconds) takes the
  * parser, so nothing differs. Reading a list of 50 rows parses 100 of these: the parser's cost
  * was most of what a server read cost above the driver (decision 026).
+ *
+ * The fast path reads fixed positions with `charCodeAt` and counts days itself (the proleptic
+ * Gregorian calendar, as `Date` does) instead of calling `Date.UTC`: what is left is the one
+ * `new Date(ms)` the caller needs (decision 031).
  */
 
-const zero = 48;
-
-/** The digits at `from` (`count` of them) as a number, or -1 if one is not a digit. */
-function digits(text: string, from: number, count: number): number {
-  let value = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = text.charCodeAt(i) - zero;
-    if (d < 0 || d > 9) return -1;
-    value = value * 10 + d;
-  }
-  return value;
+/** The two digits at `at` as a number, or -1000 when either is not a digit (fails every range check). */
+function two(text: string, at: number): number {
+  const high = text.charCodeAt(at) - 48;
+  const low = text.charCodeAt(at + 1) - 48;
+  // `>>> 0` turns a negative difference into a large number, so one comparison checks 0–9.
+  return high >>> 0 > 9 || low >>> 0 > 9 ? -1000 : high * 10 + low;
 }
 
-const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const daysIn = (year: number, month: number) =>
-  month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : (monthDays[month - 1] ?? 31);
+/** Days in each month of a common year (index 1–12). */
+const monthDays = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Milliseconds since the epoch of `text`, or NaN when it is not in the usual shape. */
 function fastTime(text: string, withTimezone: boolean): number {
   const n = text.length;
-  if (n < 19 || text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':')
-    return Number.NaN;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
   if (
-    year < 1000 ||
+    n < 19 ||
+    text.charCodeAt(4) !== 45 || // -
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 32 || // space
+    text.charCodeAt(13) !== 58 || // :
+    text.charCodeAt(16) !== 58
+  )
+    return Number.NaN;
+  const century = two(text, 0);
+  const yearInCentury = two(text, 2);
+  const year = century * 100 + yearInCentury;
+  const month = two(text, 5);
+  const day = two(text, 8);
+  const hour = two(text, 11);
+  const minute = two(text, 14);
+  const second = two(text, 17);
+  if (
+    century < 10 || // years before 1000 (and a non-digit) take the parser
+    yearInCentury < 0 ||
     month < 1 ||
     month > 12 ||
     day < 1 ||
-    day > 31 ||
     hour < 0 ||
     hour > 23 ||
     minute < 0 ||
@@ -50,39 +57,50 @@ function fastTime(text: string, withTimezone: boolean): number {
     second > 59
   )
     return Number.NaN;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   // A day past its month's end would roll over here; the parser decides that case.
-  if (day > 28 && day > daysIn(year, month)) return Number.NaN;
+  if (day > 28 && day > (month === 2 && leap ? 29 : (monthDays[month] as number))) return Number.NaN;
   let at = 19;
   let ms = 0;
-  if (text[at] === '.') {
-    const start = ++at;
-    while (at < n && at - start < 6 && text.charCodeAt(at) >= zero && text.charCodeAt(at) <= zero + 9) at++;
-    const count = at - start;
-    if (count === 0) return Number.NaN;
-    ms = digits(text, start, Math.min(count, 3)) * (count >= 3 ? 1 : count === 2 ? 10 : 100);
+  if (at < n && text.charCodeAt(at) === 46) {
+    // . then 1–6 digits; the first three are the milliseconds, the rest truncated.
+    at++;
+    let scale = 100;
+    while (at < n && at < 26) {
+      const digit = text.charCodeAt(at) - 48;
+      if (digit >>> 0 > 9) break;
+      ms += digit * scale;
+      scale = (scale / 10) | 0;
+      at++;
+    }
+    if (at === 20) return Number.NaN;
   }
   let offsetMinutes = 0;
   if (withTimezone) {
-    const sign = text[at] === '+' ? 1 : text[at] === '-' ? -1 : 0;
-    if (sign === 0) return Number.NaN;
-    const hours = digits(text, at + 1, 2);
-    at += 3;
+    // ±HH or ±HH:MM; anything else (seconds in the offset) takes the parser.
+    const sign = text.charCodeAt(at);
+    if ((sign !== 43 && sign !== 45) || at + 3 > n) return Number.NaN;
+    const hours = two(text, at + 1);
     let minutes = 0;
+    at += 3;
     if (at < n) {
-      if (text[at] === ':') at++;
-      minutes = digits(text, at, 2);
-      at += 2;
+      if (text.charCodeAt(at) !== 58 || at + 3 > n) return Number.NaN;
+      minutes = two(text, at + 1);
+      at += 3;
     }
-    if (hours < 0 || minutes < 0 || hours > 15 || minutes > 59) return Number.NaN;
-    offsetMinutes = sign * (hours * 60 + minutes);
+    if (hours < 0 || hours > 15 || minutes < 0 || minutes > 59) return Number.NaN;
+    offsetMinutes = sign === 43 ? hours * 60 + minutes : -(hours * 60 + minutes);
   }
   if (at !== n) return Number.NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  // Days since 1970-01-01 in a calendar whose year starts in March (the leap day comes last).
+  const y = month > 2 ? year : year - 1;
+  const dayOfYear = (((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) | 0) + day - 1;
+  const days = y * 365 + ((y / 4) | 0) - ((y / 100) | 0) + ((y / 400) | 0) + dayOfYear - 719_468;
+  return days * 86_400_000 + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + ms;
 }
 
 /** drizzle's `Date` for a timestamp column's text (see above). */
 export function timestampFromText(text: string, withTimezone: boolean): Date {
   const time = fastTime(text, withTimezone);
-  if (!Number.isNaN(time)) return new Date(time);
-  return new Date(withTimezone ? text : `${text}+0000`);
+  return Number.isNaN(time) ? new Date(withTimezone ? text : `${text}+0000`) : new Date(time);
 }

@@ -53,6 +53,16 @@ describe('timestampFromText', () => {
       ['1900-01-01 00:00:00+00:53:28', true],
       ['12345-06-07 08:09:10+00', true],
       ['2026-11-30 16:28:00 BC', false],
+      ['20ab-01-01 00:00:00+00', true],
+      ['2024-1a-01 00:00:00', false],
+      ['2024-01-01 00:00:00.', false],
+      ['2024-01-01 00:00:00.1234567', false],
+      ['2024-01-01 00:00:00+05:30:15', true],
+      ['2024-01-01 00:00:00+0530', true],
+      ['2024-01-01 00:00:00+5', true],
+      ['2024-01-01 00:00:00+16', true],
+      ['2024-01-01 00:00:00', true],
+      ['2024-01-01 00:00:00+00', false],
     ] as const) {
       expect(timestampFromText(value, withTimezone).getTime(), value).toEqual(drizzles(value, withTimezone).getTime());
     }
