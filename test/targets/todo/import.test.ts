@@ -106,10 +106,10 @@ describe.each(pgBackends.flatMap((backend) => strategies.map((indexes) => ({ bac
       await expectChatstoreError(importMessages(t.db, rows), 'VALIDATION', 'rows.21234.content');
       rows[21_234] = { ...ref, role: 'system' as 'user', content: 'x' };
       await expectChatstoreError(importMessages(t.db, slowly(rows)), 'VALIDATION', 'rows.21234.role');
-    for (const createdAt of ['yesterday', '2025-02-30T10:00:00Z', new Date(Number.NaN)]) {
-      rows[21_234] = { ...ref, role: 'user', content: 'x', createdAt };
-      await expectChatstoreError(importMessages(t.db, rows), 'VALIDATION', 'rows.21234.createdAt');
-    }
+      for (const createdAt of ['yesterday', '2025-02-30T10:00:00Z', new Date(Number.NaN)]) {
+        rows[21_234] = { ...ref, role: 'user', content: 'x', createdAt };
+        await expectChatstoreError(importMessages(t.db, rows), 'VALIDATION', 'rows.21234.createdAt');
+      }
       expect(await rowCounts(t.conn)).toEqual(before);
     });
 
