@@ -1,5 +1,5 @@
 import { Column, getTableColumns, is, SQL, StringChunk, sql, type Table } from 'drizzle-orm';
-import { compile, NEVER, unknown, type z } from 'zod';
+import { compile, type z } from 'zod';
 import { ChatstoreError } from '../errors';
 import { fastInput, MISS } from './fast-input';
 import { findUnstorable } from './storable';
@@ -74,7 +74,8 @@ const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
 /**
  * A schema's compiled twin (decision 029; zod's `compile`: generated code for the valid case, about 3× faster
  * on the hot paths' inputs; anything it rejects is parsed again by the schema itself, so the
- * issues are the schema's). A schema `compile` cannot model (a cycle: `z.json()`) is its own twin.
+ * issues are the schema's). JSON fields use `jsonValue` (src/schema/json.ts), not the recursive
+ * `z.json()`, which `compile` cannot make a fast path of.
  */
 export function compiled<S extends z.ZodType>(schema: S): S {
   let twin = compiledSchemas.get(schema);
@@ -83,24 +84,6 @@ export function compiled<S extends z.ZodType>(schema: S): S {
     compiledSchemas.set(schema, twin);
   }
   return twin as S;
-}
-
-/**
- * `schema` as a leaf that parses with it at run time, so an object holding it can be compiled
- * (`compile` refuses a schema with a cycle in it, such as `z.json()`, and with it every object
- * around it). Output and issues, with their paths, are `schema`'s own.
- *
- * @example metadata: island(ProfileMetadata).nullish(),
- */
-export function island<S extends z.ZodType>(schema: S): S {
-  const leaf = unknown().transform((value, ctx) => {
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.issues.push(issue as never);
-    return NEVER;
-  });
-  // The same input and output types as `schema`'s.
-  return leaf as unknown as S;
 }
 
 /** A value no column can hold as given (`findUnstorable`) is a `VALIDATION` error naming where it is. */

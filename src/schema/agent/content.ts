@@ -5,6 +5,7 @@
  * checks stay as the backstop. Objects are `loose`: the seed fixes required keys, not all keys.
  */
 import { z } from 'zod';
+import { jsonValue } from '../json';
 
 export const messageRoles = ['system', 'user', 'assistant', 'tool'] as const;
 export const contentTypes = ['text', 'structured', 'multimodal', 'tool_result'] as const;
@@ -19,12 +20,12 @@ export const sessionStatuses = ['active', 'paused', 'completed', 'abandoned'] as
 export const embeddingDimensions = 1536;
 
 /** Any JSON object (a JSONB column that must hold an object, not a scalar or array). */
-export const JsonObject = z.record(z.string(), z.json());
+export const JsonObject = z.record(z.string(), jsonValue);
 export type JsonObject = z.infer<typeof JsonObject>;
 
 // chat_messages_v2.content: `content ? 'type' AND content->>'type' IN (…)` (check_content_structure)
 export const TextContent = z.looseObject({ type: z.literal('text'), text: z.string() });
-export const StructuredContent = z.looseObject({ type: z.literal('structured'), data: z.json() });
+export const StructuredContent = z.looseObject({ type: z.literal('structured'), data: jsonValue });
 export const MultimodalContent = z.looseObject({
   type: z.literal('multimodal'),
   parts: z.array(z.looseObject({ kind: z.string().min(1) })).min(1),
@@ -32,7 +33,7 @@ export const MultimodalContent = z.looseObject({
 export const ToolResultContent = z.looseObject({
   type: z.literal('tool_result'),
   toolCallId: z.string().min(1),
-  result: z.json(),
+  result: jsonValue,
 });
 export const MessageContent = z.discriminatedUnion('type', [
   TextContent,
@@ -43,11 +44,11 @@ export const MessageContent = z.discriminatedUnion('type', [
 export type MessageContent = z.infer<typeof MessageContent>;
 
 // agent_memories.content per memory_type (check_memory_content)
-export const EpisodicContent = z.looseObject({ event: z.string().min(1), temporal: z.json() });
+export const EpisodicContent = z.looseObject({ event: z.string().min(1), temporal: jsonValue });
 export const SemanticContent = z.looseObject({ concept: z.string().min(1), definition: z.string().min(1) });
-export const ProceduralContent = z.looseObject({ skill: z.string().min(1), steps: z.array(z.json()).min(1) });
+export const ProceduralContent = z.looseObject({ skill: z.string().min(1), steps: z.array(jsonValue).min(1) });
 export const WorkingContent = z
-  .looseObject({ items: z.array(z.json()), capacity: z.number().int().positive() })
+  .looseObject({ items: z.array(jsonValue), capacity: z.number().int().positive() })
   .refine((c) => c.items.length <= c.capacity, { message: 'more items than capacity', path: ['items'] });
 export const memoryContentSchemas = {
   episodic: EpisodicContent,
@@ -62,7 +63,7 @@ export type MemoryContent =
   | z.infer<typeof WorkingContent>;
 
 /** A tool call recorded on a message (`chat_messages_v2.tools`). */
-export const ToolCall = z.looseObject({ id: z.string().min(1), name: z.string().min(1), arguments: z.json() });
+export const ToolCall = z.looseObject({ id: z.string().min(1), name: z.string().min(1), arguments: jsonValue });
 export const Tools = z.array(ToolCall);
 export type Tools = z.infer<typeof Tools>;
 

@@ -4,6 +4,7 @@
  * modules: a new optional key changes no DDL. Never make an existing key stricter.
  */
 import { z } from 'zod';
+import { jsonValue } from '../json';
 
 /** `letta_users.agent_preferences`: how the Letta agent should treat this user. */
 export const AgentPreferences = z.strictObject({
@@ -28,5 +29,5 @@ export type AgentPreferences = z.infer<typeof AgentPreferences>;
  * `platform_profiles.metadata`: platform-specific data, a JSON object. Profiles moved from v1
  * carry `v1MessageCount`, the counter the v1 bot kept in `users.message_count`.
  */
-export const ProfileMetadata = z.record(z.string().min(1).max(100), z.json());
+export const ProfileMetadata = z.record(z.string().min(1).max(100), jsonValue);
 export type ProfileMetadata = z.infer<typeof ProfileMetadata>;

@@ -7,7 +7,7 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
-import { island, parseInput } from '../../kit';
+import { parseInput } from '../../kit';
 import { lettaUsers, messages, platformProfiles, queue } from '../../schema/letta';
 import { ProfileMetadata } from '../../schema/letta/json';
 import { floor, type LettaDb, mapped, notFound, pickTimestamp, sqliteTimestamp } from './internal';
@@ -35,8 +35,7 @@ export type Identity = z.input<typeof Identity>;
 const ProfileDetails = z.object({
   username: Name.nullish(),
   displayName: Name.nullish(),
-  // z.json() inside: an island, so the inputs around it compile (kit `parseInput`).
-  metadata: island(ProfileMetadata).nullish(),
+  metadata: ProfileMetadata.nullish(),
   /** When this happened; default now. */
   at: z.date().optional(),
 });
