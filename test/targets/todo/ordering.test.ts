@@ -34,7 +34,28 @@ describe('appending within one clock tick', () => {
       written.slice(-20),
     );
     const times = history.messages.map((m) => m.createdAt?.getTime() ?? 0);
-    expect(new Set(times).size).toBeLessThan(times.length); // several share a millisecond…
-    expect([...times].sort((x, y) => x - y)).toEqual(times); // …and still sort in order
+    expect([...times].sort((x, y) => x - y)).toEqual(times);
+  });
+
+  it('stamps a message after the conversation’s last one when the clock has not passed it', async () => {
+    // Whether appends share a millisecond depends on the machine's speed; a conversation whose
+    // last message (and so its updated_at) is an hour ahead puts the clock behind it every time.
+    const user = await createUser(conn.db, { id: 'ahead', email: 'ahead@example.com' });
+    const { conversation } = await startConversation(conn.db, { userId: user.id });
+    const ref = { conversationId: conversation.id, userId: user.id };
+    const first = await appendMessage(conn.db, { ...ref, role: 'user', content: 'first' });
+    await conn.client.query(`update messages set created_at = created_at + interval '1 hour' where id = $1`, [
+      first.id,
+    ]);
+    await conn.client.query(`update conversations set updated_at = updated_at + interval '1 hour' where id = $1`, [
+      conversation.id,
+    ]);
+    const second = await appendMessage(conn.db, { ...ref, role: 'assistant', content: 'second' });
+    const history = await loadConversationHistory(conn.db, { ...ref, limit: 10 });
+    expect(history.messages.map((m) => m.content)).toEqual(['first', 'second']);
+    const [a, b] = history.messages.map((m) => m.createdAt?.getTime() ?? 0) as [number, number];
+    expect(b).toBeGreaterThanOrEqual(a); // a microsecond later: the same millisecond in a Date
+    expect(b - a).toBeLessThan(1_000);
+    expect(second.createdAt?.getTime()).toBe(b);
   });
 });
