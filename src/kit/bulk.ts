@@ -14,8 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import { ChatstoreError } from '../errors';
-import { compiled, parseField } from './index';
-import { findUnstorable } from './storable';
+import { MISS, parseField, validOrMiss } from './index';
 
 /** How far an import is: rows validated and handed to the database so far, of `total` when known. */
 export interface ImportProgress {
@@ -121,9 +120,9 @@ export async function readRows<S extends z.ZodType>(
     onProgress?.(total === undefined ? { done: index } : { done: index, total });
   };
   const one = (raw: unknown) => {
-    const parsed = findUnstorable(raw) === undefined ? compiled(schema).safeParse(raw) : undefined;
+    const valid = validOrMiss(schema, raw);
     // A bad row is checked again by parseField, which names its field in the error it throws.
-    take(parsed?.success ? parsed.data : parseField(schema, raw, `rows.${index}`, entity), index);
+    take(valid !== MISS ? valid : parseField(schema, raw, `rows.${index}`, entity), index);
     index++;
   };
   if (Array.isArray(rows)) {

@@ -20,6 +20,7 @@
  * test/kit/fast-input.test.ts checks this against zod for generated inputs.
  */
 import type { z } from 'zod';
+import { stringRule } from './storable';
 
 /** What the fast path answers when it cannot vouch for an input. */
 export const MISS: unique symbol = Symbol('chatstore.fast-input.miss');
@@ -79,9 +80,8 @@ function codePoints(text: string): number {
   return n;
 }
 
-/** Whether findUnstorable passes a string (no NUL, no lone surrogate; `isWellFormed`: Node 20, ES2024). */
-const storable = (text: string) =>
-  !text.includes('\u0000') && (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+/** Whether findUnstorable passes a string: its own rule. */
+const storable = (text: string) => stringRule(text) === undefined;
 
 /** A value rejected by the `refine` functions' results zod counts as failure (or a promise: zod's own path). */
 const refined = (result: unknown) => !(result instanceof Promise) && Boolean(result);

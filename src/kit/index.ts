@@ -2,6 +2,9 @@ import { Column, getTableColumns, is, SQL, StringChunk, sql, type Table } from '
 import { compile, type z } from 'zod';
 import { ChatstoreError } from '../errors';
 import { fastInput, MISS } from './fast-input';
+
+export { MISS } from './fast-input';
+
 import { findUnstorable } from './storable';
 
 /**
@@ -40,13 +43,7 @@ export async function refuseRlsBypass(tx: { execute(query: SQL): PromiseLike<unk
  * @example const input = parseInput(StartConversationInput, args);
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, entity?: string): z.output<S> {
-  // A valid input of a hot path's schema, without zod's generic walk (decision 031).
-  const fast = fastInput(schema, input);
-  if (fast !== MISS) return fast;
-  refuseUnstorable(input, [], entity);
-  const parsed = compiled(schema).safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw validationError(parsed.error, [], entity);
+  return parseAt(schema, input, [], entity);
 }
 
 /**
@@ -61,12 +58,31 @@ export function parseField<S extends z.ZodType>(
   field: string,
   entity?: string,
 ): z.output<S> {
+  return parseAt(schema, value, [field], entity);
+}
+
+/**
+ * `schema`'s output for a valid `value`, or `MISS`; nothing is built for an error (import rows
+ * ask this of every row and name the bad one's field only when there is one). Tried in order:
+ * the fast path of simple object schemas (decision 031), then `findUnstorable` and the schema's
+ * compiled twin (decision 029).
+ */
+export function validOrMiss<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | typeof MISS {
   const fast = fastInput(schema, value);
   if (fast !== MISS) return fast;
-  refuseUnstorable(value, [field], entity);
+  if (findUnstorable(value) !== undefined) return MISS;
+  const parsed = compiled(schema).safeParse(value);
+  return parsed.success ? parsed.data : MISS;
+}
+
+/** `validOrMiss`, and for a value it refuses the `VALIDATION` error naming where (after `prefix`). */
+function parseAt<S extends z.ZodType>(schema: S, value: unknown, prefix: string[], entity?: string): z.output<S> {
+  const valid = validOrMiss(schema, value);
+  if (valid !== MISS) return valid;
+  refuseUnstorable(value, prefix, entity);
   const parsed = compiled(schema).safeParse(value);
   if (parsed.success) return parsed.data;
-  throw validationError(parsed.error, [field], entity);
+  throw validationError(parsed.error, prefix, entity);
 }
 
 const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
@@ -77,7 +93,7 @@ const compiledSchemas = new WeakMap<z.ZodType, z.ZodType>();
  * issues are the schema's). JSON fields use `jsonValue` (src/schema/json.ts), not the recursive
  * `z.json()`, which `compile` cannot make a fast path of.
  */
-export function compiled<S extends z.ZodType>(schema: S): S {
+function compiled<S extends z.ZodType>(schema: S): S {
   let twin = compiledSchemas.get(schema);
   if (twin === undefined) {
     twin = compile(schema);
