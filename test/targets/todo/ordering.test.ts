@@ -3,8 +3,7 @@
  * database's clock is coarse: PGlite's clock_timestamp() ticks in milliseconds, and the id (a
  * random UUID) is no tiebreak for the order of writing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Connection, connect } from '../../../src/targets/connect';
+import { describe, expect, it } from 'vitest';
 import {
   appendMessage,
   createUser,
@@ -12,27 +11,24 @@ import {
   loadRecentMessages,
   startConversation,
 } from '../../../src/targets/todo';
+import { pgliteBackend } from '../../support/backends';
+import { useTodoDatabase } from './fixtures';
 
 describe('appending within one clock tick', () => {
-  let conn: Connection<'todo'>;
-  beforeAll(async () => {
-    conn = await connect('todo', 'pglite:memory:', { migrate: true });
-  });
-  afterAll(() => conn?.close());
+  // PGlite: its clock is the coarse one.
+  const t = useTodoDatabase(pgliteBackend);
 
   it('keeps the order of writing', async () => {
-    const user = await createUser(conn.db, { id: 'ticks', email: 'ticks@example.com' });
-    const { conversation } = await startConversation(conn.db, { userId: user.id });
+    const user = await createUser(t.db, { id: 'ticks', email: 'ticks@example.com' });
+    const { conversation } = await startConversation(t.db, { userId: user.id });
     const written = Array.from({ length: 60 }, (_, i) => `message ${i}`);
     for (const content of written) {
-      await appendMessage(conn.db, { conversationId: conversation.id, userId: user.id, role: 'user', content });
+      await appendMessage(t.db, { conversationId: conversation.id, userId: user.id, role: 'user', content });
     }
     const ref = { conversationId: conversation.id, userId: user.id };
-    const history = await loadConversationHistory(conn.db, { ...ref, limit: 100 });
+    const history = await loadConversationHistory(t.db, { ...ref, limit: 100 });
     expect(history.messages.map((m) => m.content)).toEqual(written);
-    expect((await loadRecentMessages(conn.db, { ...ref, limit: 20 })).map((m) => m.content)).toEqual(
-      written.slice(-20),
-    );
+    expect((await loadRecentMessages(t.db, { ...ref, limit: 20 })).map((m) => m.content)).toEqual(written.slice(-20));
     const times = history.messages.map((m) => m.createdAt?.getTime() ?? 0);
     expect([...times].sort((x, y) => x - y)).toEqual(times);
   });
@@ -40,18 +36,18 @@ describe('appending within one clock tick', () => {
   it('stamps a message after the conversation’s last one when the clock has not passed it', async () => {
     // Whether appends share a millisecond depends on the machine's speed; a conversation whose
     // last message (and so its updated_at) is an hour ahead puts the clock behind it every time.
-    const user = await createUser(conn.db, { id: 'ahead', email: 'ahead@example.com' });
-    const { conversation } = await startConversation(conn.db, { userId: user.id });
+    const user = await createUser(t.db, { id: 'ahead', email: 'ahead@example.com' });
+    const { conversation } = await startConversation(t.db, { userId: user.id });
     const ref = { conversationId: conversation.id, userId: user.id };
-    const first = await appendMessage(conn.db, { ...ref, role: 'user', content: 'first' });
-    await conn.client.query(`update messages set created_at = created_at + interval '1 hour' where id = $1`, [
+    const first = await appendMessage(t.db, { ...ref, role: 'user', content: 'first' });
+    await t.conn.client.query(`update messages set created_at = created_at + interval '1 hour' where id = $1`, [
       first.id,
     ]);
-    await conn.client.query(`update conversations set updated_at = updated_at + interval '1 hour' where id = $1`, [
+    await t.conn.client.query(`update conversations set updated_at = updated_at + interval '1 hour' where id = $1`, [
       conversation.id,
     ]);
-    const second = await appendMessage(conn.db, { ...ref, role: 'assistant', content: 'second' });
-    const history = await loadConversationHistory(conn.db, { ...ref, limit: 10 });
+    const second = await appendMessage(t.db, { ...ref, role: 'assistant', content: 'second' });
+    const history = await loadConversationHistory(t.db, { ...ref, limit: 10 });
     expect(history.messages.map((m) => m.content)).toEqual(['first', 'second']);
     const [a, b] = history.messages.map((m) => m.createdAt?.getTime() ?? 0) as [number, number];
     expect(b).toBeGreaterThanOrEqual(a); // a microsecond later: the same millisecond in a Date
