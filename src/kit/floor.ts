@@ -15,7 +15,7 @@
  * This module knows no driver; it reads what every drizzle prepared query carries.
  */
 import { Column, getTableName, is, NoopLogger, noopDecoder, noopEncoder, Param, Placeholder, SQL } from 'drizzle-orm';
-import { PgTimestamp } from 'drizzle-orm/pg-core';
+import { PgTimestamp, PgVector } from 'drizzle-orm/pg-core';
 import { timestampFromText } from './timestamps';
 
 /** What a drizzle prepared query (any dialect, any driver) carries about its statement. */
@@ -60,10 +60,17 @@ const timestampDecoders = {
   withoutTimezone: { mapFromDriverValue: (v: unknown) => (typeof v === 'string' ? timestampFromText(v, false) : v) },
 };
 
+/**
+ * pgvector's text (`[0.1,-2e-05,…]`, finite numbers only) is a JSON array: the engine's JSON
+ * parser reads a 1536-number vector in half the time of drizzle's split and parseFloat.
+ */
+const vectorDecoder = { mapFromDriverValue: (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) };
+
 /** The decoder drizzle's `mapResultRow` uses for a selected field (or one that returns the same). */
 function decoderOf(field: unknown): Decoder {
   if (is(field, PgTimestamp))
     return field.withTimezone ? timestampDecoders.withTimezone : timestampDecoders.withoutTimezone;
+  if (is(field, PgVector)) return vectorDecoder;
   if (is(field, Column)) {
     // A CTE's or an alias's column is a Proxy (drizzle's ColumnAliasProxyHandler): its decoder is
     // read once here, not through the proxy's trap for every value of every row.

@@ -4,10 +4,14 @@
  * returns — on PGlite, the PostgreSQL server (with DATABASE_URL) and better-sqlite3; inside
  * transactions; with errors wrapped as drizzle wraps them; logged through a handle's logger.
  */
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { and, asc, count, DrizzleQueryError, desc, eq, getTableColumns, gt, lt, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { compileDecoder } from '../../src/kit/floor';
 import { postgresqlKit } from '../../src/kit/postgresql';
 import { sqliteKit } from '../../src/kit/sqlite';
+import { agentMemories } from '../../src/schema/agent';
 import * as lettaSchema from '../../src/schema/letta';
 import * as todoSchema from '../../src/schema/todo';
 import type { LettaDb } from '../../src/targets/letta';
@@ -233,5 +237,28 @@ describe('floor statements on sqlite', () => {
     expect(users.every((u) => u.isActive === false)).toBe(true);
     expect(buildSqlite(db).activateAll.prepare().get({ active: 0 })).toEqual(first);
     expect(first).toEqual({ id: expect.any(Number), isActive: false });
+  });
+});
+
+describe('floor decoding of pgvector columns', () => {
+  it("reads pgvector's text as drizzle's vector column does, extreme floats included", async () => {
+    const pg = await PGlite.create({ extensions: { vector } });
+    try {
+      await pg.exec('create extension vector');
+      const decode = compileDecoder<{ e: number[] }>([{ path: ['e'], field: agentMemories.embedding }]);
+      const drizzleDecode = (text: string) => agentMemories.embedding.mapFromDriverValue(text);
+      const floats = [
+        0, -0, 1, -1, 0.1, 1e-7, -2.5e-5, 1.17549435e-38, 1.4e-45, 3.4028235e38, -3.4028235e38, 123456.79,
+      ];
+      const vectors = [floats, ...Array.from({ length: 50 }, (_, i) => floats.map((f) => f * Math.sin(i + 1)))];
+      for (const v of vectors) {
+        const { rows } = await pg.query<{ e: string }>('select $1::vector::text as e', [JSON.stringify(v)]);
+        const text = rows[0]?.e as string;
+        expect(decode([text]).e).toEqual(drizzleDecode(text));
+      }
+      expect(decode([null]).e).toBeNull();
+    } finally {
+      await pg.close();
+    }
   });
 });
