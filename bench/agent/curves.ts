@@ -35,7 +35,7 @@ export interface AgentCurvePoint {
   buildSeconds: number;
   /** Exact search (no index, sequential scan), p50 ms. */
   exactP50: number;
-  /** `searchMemories` (hnsw, ef_search 40) recall@10 against exact search. */
+  /** `searchMemories` (hnsw, the ef_search `connect` sets) recall@10 against exact search. */
   recall: number;
   chatstore: { p50: number; p95: number; p99: number };
   raw: { p50: number; p99: number };
