@@ -15,6 +15,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import { ChatstoreError } from '../errors';
 import { MISS, parseField, validOrMiss } from './index';
+import type { RowsNeeded } from './rls';
 
 /** How far an import is: rows validated and handed to the database so far, of `total` when known. */
 export interface ImportProgress {
@@ -419,6 +420,18 @@ async function copyPglite<S extends z.ZodType>(
   });
 }
 
+/**
+ * What an import into `table` needs of its role (for `requireRowsVisible` in a plan's `before`):
+ * PostgreSQL refuses `COPY … FROM` into a table under row-level security, and every table an
+ * import writes has FORCE ROW LEVEL SECURITY (decision 019), so the import runs as a role RLS
+ * does not bind — the superuser or a BYPASSRLS role that migrates the database.
+ */
+export const copyNeedsBypass = (table: string): RowsNeeded => ({
+  action: `Importing into ${table}`,
+  because: 'and PostgreSQL refuses COPY FROM into a table under it',
+  entity: table,
+});
+
 async function pgIsEmpty(exec: Exec, table: string): Promise<boolean> {
   const [row] = await exec(`select not exists (select 1 from ${table}) as empty`);
   return row?.empty === true;
@@ -458,27 +471,6 @@ async function setPgIndexesAside(exec: Exec, table: string): Promise<() => Promi
     for (const part of [...parts.filter((p) => p.step !== 1), ...parts.filter((p) => p.step === 1)])
       await exec(part.create);
   };
-}
-
-/**
- * PostgreSQL refuses `COPY … FROM` into a table under row-level security ("COPY FROM not
- * supported with row-level security"), and every table an import writes has FORCE ROW LEVEL
- * SECURITY (decision 019): an import runs as a role RLS does not bind — the superuser or a
- * BYPASSRLS role that migrates the database. Any other role is `PERMISSION_DENIED`, before a row
- * is read.
- */
-export async function requireRlsBypass(exec: Exec, entity: string): Promise<void> {
-  const [row] = await exec(
-    'select current_user::text as role, r.rolsuper or r.rolbypassrls as bypass from pg_roles r where r.rolname = current_user',
-  );
-  if (row?.bypass === true) return;
-  throw new ChatstoreError(
-    'PERMISSION_DENIED',
-    `Importing into ${entity} writes with COPY, which PostgreSQL refuses under row-level security: role ` +
-      `"${String(row?.role ?? '?')}" is bound by it. Import as the superuser or a BYPASSRLS role ` +
-      '(the one that migrates the database; docs/decisions/027-bulk-import.md).',
-    { field: 'role', entity },
-  );
 }
 
 // ---------------------------------------------------------------------------------------------

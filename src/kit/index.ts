@@ -1,4 +1,4 @@
-import { Column, getTableColumns, is, SQL, StringChunk, sql, type Table } from 'drizzle-orm';
+import { Column, getTableColumns, is, SQL, StringChunk, type Table } from 'drizzle-orm';
 import { compile, type z } from 'zod';
 import { ChatstoreError } from '../errors';
 import { fastInput, MISS } from './fast-input';
@@ -6,33 +6,6 @@ import { fastInput, MISS } from './fast-input';
 export { MISS } from './fast-input';
 
 import { findUnstorable } from './storable';
-
-/**
- * Throws `RLS_BYPASSED` when the transaction's current role is one row-level security does not
- * bind: a superuser, or a role with BYPASSRLS (decision 019). Call it after any `SET LOCAL
- * ROLE`, before acting for a user. Table owners are bound (FORCE ROW LEVEL SECURITY).
- */
-export async function refuseRlsBypass(tx: { execute(query: SQL): PromiseLike<unknown> }): Promise<void> {
-  const result = await tx.execute(
-    sql`select current_user::text as role, r.rolsuper as superuser, r.rolbypassrls as bypass
-        from pg_roles r where r.rolname = current_user`,
-  );
-  const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as {
-    role: string;
-    superuser: boolean;
-    bypass: boolean;
-  }[];
-  if (!row || row.superuser || row.bypass) {
-    const why = !row ? 'is not in pg_roles' : row.superuser ? 'is a superuser' : 'has BYPASSRLS';
-    throw new ChatstoreError(
-      'RLS_BYPASSED',
-      `Refusing to act for a user as role "${row?.role ?? '?'}": it ${why}, so row-level security would not apply ` +
-        "and every user's rows would be visible. Connect as (or pass `role:` naming) a non-owner role without " +
-        'SUPERUSER or BYPASSRLS (docs/decisions/019-rls-isolates-users.md).',
-      { field: 'role', entity: 'users' },
-    );
-  }
-}
 
 /**
  * Parses repository input with its zod schema before anything touches the database.

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { SqlClient } from '../../connect';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
+import { type RowsNeeded, requireRowsVisible, runTextOn } from '../../kit/rls';
 import { readStatus } from '../../migrate/engine';
 import { loadMigrations } from '../../migrate/migrations';
 import { chatMessageIdMap, chatMessages, chatMessagesV2 } from '../../schema/agent';
@@ -43,6 +44,13 @@ export interface BackfillResult {
   complete: boolean;
 }
 
+/** The backfill and its validation read every user's messages: a role RLS binds would see a part. */
+const allMessages = (action: string): RowsNeeded => ({
+  action,
+  because: "so it would see only the messages its setting allows and pass over other users'",
+  entity: 'chat_messages',
+});
+
 async function counts(db: AgentDb): Promise<{ done: number; total: number }> {
   const result = await db.execute<{ done: number; total: number }>(
     sql`select (select count(*)::int from ${chatMessageIdMap}) as done, (select count(*)::int from ${chatMessages}) as total`,
@@ -62,6 +70,7 @@ async function counts(db: AgentDb): Promise<{ done: number; total: number }> {
  */
 export async function backfillChatMessages(db: AgentDb, options: BackfillOptions = {}): Promise<BackfillResult> {
   const { batchSize, maxBatches } = parseInput(BackfillOptions, options, 'chat_messages_v2');
+  await mapped('chat_messages', () => requireRowsVisible(runTextOn(db), allMessages('Backfilling chat_messages')));
   const { total, done: before } = await mapped('chat_messages', () => counts(db));
   let copied = 0;
   let batches = 0;
@@ -148,6 +157,7 @@ export interface BackfillValidation {
  * if (!report.ok) console.table(report.channels.filter((c) => !c.ok));
  */
 export async function validateBackfill(db: AgentDb): Promise<BackfillValidation> {
+  await mapped('chat_messages', () => requireRowsVisible(runTextOn(db), allMessages('Validating the backfill')));
   const result = await mapped('chat_messages', () =>
     db.execute(sql`
       with legacy as (

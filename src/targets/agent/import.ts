@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   copyImport,
   copyJson,
+  copyNeedsBypass,
   copyUuids,
   copyVector,
   type ImportCounts,
@@ -14,8 +15,8 @@ import {
   importMoment,
   isoMoment,
   type RowSource,
-  requireRlsBypass,
 } from '../../kit/bulk';
+import { requireRowsVisible } from '../../kit/rls';
 import { type AgentDb, dbError, Id } from './internal';
 import { StoreMemoryInput } from './memories';
 import { AppendMessageInput } from './messages';
@@ -115,7 +116,7 @@ export async function importMessages(
         if (at > tally.last) tally.last = at;
         return `${m.id ?? randomUUID()}\t${m.conversationId}\t${m.sessionId}\t${m.parentMessageId ?? '\\N'}\t${m.channelId ?? '\\N'}\t${m.senderUserId ?? '\\N'}\t${m.senderAgentId ?? '\\N'}\t${m.role}\t${copyJson(m.content)}\t${copyJson(m.metadata ?? {})}\t${copyJson(m.context ?? {})}\t${copyJson(m.tools)}\t${copyUuids(m.memoryRefs)}\t${m.stateSnapshotId ?? '\\N'}\t${copyJson(m.audit)}\t${at}\t${at}\n`;
       },
-      before: (exec) => requireRlsBypass(exec, 'chat_messages_v2'),
+      before: (exec) => requireRowsVisible(exec, copyNeedsBypass('chat_messages_v2')),
       async after(exec) {
         if (sessions.size === 0) return;
         const json = JSON.stringify(
@@ -183,7 +184,7 @@ export async function importMemories(
         const at = isoMoment(m.createdAt, start, index);
         return `${m.id ?? randomUUID()}\t${m.agentId}\t${m.memoryType}\t${copyJson(m.content)}\t${copyVector(m.embedding)}\t${m.importance ?? 0.5}\t${m.decayRate ?? 0.1}\t${m.accessCount ?? 0}\t${copyUuids(m.relatedMemories)}\t${m.sourceMessageId ?? '\\N'}\t${at}\t${at}\t${m.expiresAt ? m.expiresAt.toISOString() : '\\N'}\n`;
       },
-      before: (exec) => requireRlsBypass(exec, 'agent_memories'),
+      before: (exec) => requireRowsVisible(exec, copyNeedsBypass('agent_memories')),
     },
     dbError,
   );

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import type { PgBuilt } from '../../kit/postgresql';
+import { requireRowsVisible, runTextOn } from '../../kit/rls';
 import {
   agentMemories,
   consolidationTypes,
@@ -19,7 +20,7 @@ import {
   memoryContentSchemas,
   memoryTypes,
 } from '../../schema/agent';
-import { type AgentDb, floor, Id, mapped, notFound } from './internal';
+import { type AgentDb, actingForAgent, floor, Id, mapped, notFound } from './internal';
 
 export type Memory = typeof agentMemories.$inferSelect;
 export type MemoryConsolidation = typeof memoryConsolidations.$inferSelect;
@@ -270,6 +271,7 @@ export async function purgeExpiredMemories(db: AgentDb, input: { agentId?: strin
   );
   return mapped('agent_memories', () =>
     db.transaction(async (tx) => {
+      await requireRowsVisible(runTextOn(tx), actingForAgent('Purging expired memories', agentId, 'agent_memories'));
       const ids = tx.select({ id: agentMemories.id }).from(agentMemories).where(expired);
       await tx
         .update(memoryConsolidations)

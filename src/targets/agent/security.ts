@@ -6,7 +6,8 @@
 import { arrayOverlaps, eq, inArray, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { PgDb } from '../../connect';
-import { parseInput, refuseRlsBypass } from '../../kit';
+import { parseInput } from '../../kit';
+import { refuseRlsBypass, requireRowsVisible, runTextOn } from '../../kit/rls';
 import {
   agentMemories,
   agentStates,
@@ -67,7 +68,7 @@ export async function asAgentUser<T>(
   return mapped('users', () =>
     db.transaction(async (tx) => {
       if (role !== undefined) await tx.execute(sql`set local role ${sql.identifier(role)}`);
-      await refuseRlsBypass(tx);
+      await refuseRlsBypass(runTextOn(tx));
       await tx.execute(
         sql`select set_config('chatstore.user_id', ${userId ?? ''}, true), set_config('chatstore.agent_id', ${agentId ?? ''}, true)`,
       );
@@ -214,6 +215,12 @@ export async function deleteUserData(db: AgentDb, userId: string): Promise<UserD
   const id = parseInput(Id, userId, 'users');
   return mapped('users', () =>
     db.transaction(async (tx) => {
+      await requireRowsVisible(runTextOn(tx), {
+        action: `Erasing user ${id}`,
+        because:
+          "so it would see only the rows its setting allows and leave the rest of the user's data (agents' memories and states, other users' sessions) behind",
+        entity: 'users',
+      });
       const sessionIds = tx
         .select({ id: conversationSessions.id })
         .from(conversationSessions)

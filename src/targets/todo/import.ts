@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import {
   copyImport,
+  copyNeedsBypass,
   copyNullable,
   copyText,
   type ImportCounts,
@@ -14,8 +15,8 @@ import {
   importMoment,
   isoMoment,
   type RowSource,
-  requireRlsBypass,
 } from '../../kit/bulk';
+import { requireRowsVisible } from '../../kit/rls';
 import { dbError, type TodoDb } from './internal';
 import { AppendMessageInput, taskTools } from './messages';
 
@@ -93,7 +94,7 @@ export async function importMessages(
         if (at > tally.last) tally.last = at;
         return `${m.id ?? randomUUID()}\t${m.conversationId}\t${copyText(m.userId)}\t${m.role}\t${copyText(m.content)}\t${copyNullable(m.toolUsed)}\t${copyNullable(m.actionTaken)}\t${at}\n`;
       },
-      before: (exec) => requireRlsBypass(exec, 'messages'),
+      before: (exec) => requireRowsVisible(exec, copyNeedsBypass('messages')),
       async after(exec) {
         if (tallies.size === 0) return;
         const json = JSON.stringify(

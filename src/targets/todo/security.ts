@@ -6,7 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { PgDb } from '../../connect';
-import { parseInput, refuseRlsBypass } from '../../kit';
+import { parseInput } from '../../kit';
+import { refuseRlsBypass, runTextOn } from '../../kit/rls';
 import { mapped, type TodoSchema, type TodoTx } from './internal';
 import { UserId } from './users';
 
@@ -43,7 +44,7 @@ export async function asUser<T, S extends Record<string, unknown> = TodoSchema>(
   return mapped('users', () =>
     db.transaction(async (tx) => {
       if (role !== undefined) await tx.execute(sql`set local role ${sql.identifier(role)}`);
-      await refuseRlsBypass(tx);
+      await refuseRlsBypass(runTextOn(tx));
       await tx.execute(sql`select set_config('chatstore.user_id', ${id}, true)`);
       return fn(tx);
     }),

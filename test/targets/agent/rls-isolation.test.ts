@@ -12,13 +12,20 @@ import {
   type AgentTx,
   appendMessage,
   asAgentUser,
+  backfillChatMessages,
   commitState,
   consolidateMemories,
   createCheckpoint,
+  deleteUserData,
+  dualWriteMessage,
   editMessage,
+  expireCheckpoints,
+  importMemories,
+  purgeExpiredMemories,
   saveContextSnapshot,
   startSession,
   storeMemory,
+  validateBackfill,
 } from '../../../src/targets/agent';
 import { type AppRole, createAppRole } from '../../support/app-role';
 import { rowCountsOf } from '../../support/database';
@@ -271,6 +278,42 @@ describe.each(vectorBackends)('agent: row-level security isolates users on $name
       return m;
     });
     expect(own.sessionId).toBe(a.sessionId);
+  });
+
+  it('refuses retention, erasure and the backfill as the bound role, which would see no row and change nothing (decision 033)', async () => {
+    const alone = <T>(fn: (tx: AgentTx) => Promise<T>) =>
+      app.conn.db.transaction(async (tx) => {
+        if (app.options.role) await tx.execute(sql.raw(`set local role ${app.options.role}`));
+        return fn(tx as AgentTx);
+      });
+    const channelId = (await newChannel(t.db)).id;
+    const before = await allCounts();
+    const at = new Date(Date.now() + 86_400_000);
+    // One at a time (thunks): on a server's pool, promises made up front would run at once.
+    for (const attempt of [
+      () => alone((tx) => purgeExpiredMemories(tx)),
+      () => alone((tx) => purgeExpiredMemories(tx, { agentId: a.agentId })),
+      () => alone((tx) => expireCheckpoints(tx, { at })),
+      () => alone((tx) => deleteUserData(tx, b.userId)),
+      () => alone((tx) => backfillChatMessages(tx)),
+      () => alone((tx) => validateBackfill(tx)),
+      () => alone((tx) => importMemories(tx, [{ agentId: b.agentId, memoryType: 'semantic', content: { note: 'x' } }])),
+      // Acting for A's agent: every agent's, or B's, is refused; B erased is refused.
+      () => as(a, (tx) => purgeExpiredMemories(tx)),
+      () => as(a, (tx) => expireCheckpoints(tx, { agentId: b.agentId, at })),
+      () => as(a, (tx) => deleteUserData(tx, a.userId)),
+    ]) {
+      await expectChatstoreError(attempt(), 'PERMISSION_DENIED', 'role');
+    }
+    // Refused by the policies themselves (its backfill session belongs to no user).
+    await expectChatstoreError(
+      alone((tx) => dualWriteMessage(tx, { channelId, content: 'hi', senderUserId: b.userId })),
+      'PERMISSION_DENIED',
+    );
+    expect(await allCounts()).toEqual(before);
+    // Acting for the agent itself, its own retention goes ahead.
+    expect(await as(a, (tx) => purgeExpiredMemories(tx, { agentId: a.agentId }))).toBe(0);
+    expect(await as(a, (tx) => expireCheckpoints(tx, { agentId: a.agentId }))).toEqual({ deleted: 0, archived: 0 });
   });
 
   it('binds table owners too (FORCE ROW LEVEL SECURITY) and refuses roles that bypass RLS', async () => {

@@ -10,11 +10,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { toChatstoreError } from '../../../src/errors';
 import {
   appendMessage,
+  archiveConversations,
   asUser,
   type Conversation,
   createTask,
+  deleteUserData,
   exportConversation,
   getUser,
+  importMessages,
   listConversations,
   listTasks,
   loadConversationHistory,
@@ -22,6 +25,7 @@ import {
   startConversation,
   type TodoTx,
   type User,
+  unarchiveConversation,
 } from '../../../src/targets/todo';
 import { type AppRole, createAppRole } from '../../support/app-role';
 import { pgBackends } from '../../support/backends';
@@ -211,6 +215,54 @@ describe.each(pgBackends)('todo: row-level security isolates users on $name', (b
       });
       expect(rows, table).toEqual([]);
     }
+  });
+
+  it('refuses work across users as the bound role, which would see no row and silently change nothing (decision 033)', async () => {
+    /** `fn` as the application's role with no user set. */
+    const alone = <T>(fn: (db: TodoTx) => Promise<T>) =>
+      app.conn.db.transaction(async (tx) => {
+        if (app.options.role) await tx.execute(sql.raw(`set local role ${app.options.role}`));
+        return fn(tx);
+      });
+    const future = new Date(Date.now() + 3_600_000);
+    const before = await rowCounts(t.conn);
+    const archived = async () =>
+      rowsOf<{ n: number }>(
+        await t.db.execute(sql`select count(*)::int as n from conversations where archived_at is not null`),
+      )[0]?.n;
+    const archivedBefore = await archived();
+    // One at a time (thunks): on a server's pool, promises made up front would run at once.
+    for (const attempt of [
+      () => alone((tx) => archiveConversations(tx, { inactiveSince: future })),
+      () => alone((tx) => archiveConversations(tx, { inactiveSince: future, userId: a.id })),
+      () => alone((tx) => deleteUserData(tx, b.id)),
+      () =>
+        alone((tx) =>
+          importMessages(tx, [{ conversationId: bConversation.id, userId: b.id, role: 'user', content: 'hi' }]),
+        ),
+      // Acting for another user is refused the same way; acting for the user itself goes ahead (below).
+      () => as(a.id, (tx) => deleteUserData(tx, b.id)),
+      () => as(a.id, (tx) => archiveConversations(tx, { inactiveSince: future, userId: b.id })),
+    ]) {
+      await expectChatstoreError(attempt(), 'PERMISSION_DENIED', 'role');
+    }
+    expect(await rowCounts(t.conn)).toEqual(before);
+    expect(await archived()).toBe(archivedBefore);
+    const aLive = rowsOf<{ id: string }>(
+      await t.db.execute(sql`select id from conversations where user_id = ${a.id} and archived_at is null`),
+    ).map((r) => r.id);
+    expect(aLive.length).toBeGreaterThan(0);
+    expect(await as(a.id, (tx) => archiveConversations(tx, { inactiveSince: future, userId: a.id }))).toBe(
+      aLive.length,
+    );
+    for (const conversationId of aLive)
+      await as(a.id, (tx) => unarchiveConversation(tx, { conversationId, userId: a.id }));
+    const c = await newUser(t.db, 'C');
+    await startConversation(t.db, { userId: c.id });
+    expect(await as(c.id, (tx) => deleteUserData(tx, c.id))).toMatchObject({ conversations: 1, users: 1 });
+    // The owner's own connection (a superuser here) needs no setting.
+    const d = await newUser(t.db, 'D');
+    expect(await deleteUserData(t.db, d.id)).toMatchObject({ users: 1 });
   });
 
   it('binds table owners too (FORCE ROW LEVEL SECURITY)', async () => {
