@@ -84,17 +84,31 @@ function byBackend(store: CurvesStore) {
     .filter((g) => g.points.length > 0);
 }
 
+/** One line per machine the points were measured on (each point records its own). */
+function machineLines(store: CurvesStore): string[] {
+  const parts = new Map<string, Set<string>>();
+  const add = (machine: string | undefined, part: string) => {
+    const key = machine ?? store.machine;
+    parts.set(key, (parts.get(key) ?? new Set()).add(part));
+  };
+  for (const p of store.todo) add(p.machine, `todo on ${p.backend === 'postgres' ? 'the server' : 'PGlite'}`);
+  for (const a of store.agent) add(a.machine, 'agent');
+  if (parts.size <= 1) return [`- Machine: ${[...parts.keys()][0] ?? store.machine}`];
+  return [...parts].map(([machine, what]) => `- Machine for ${[...what].join(', ')}: ${machine}`);
+}
+
 /** Analysis of the figures, written by hand from the runs named in them (see decision 028). */
 const findings: string[] = [
-  "**Defect: load first 20 / load recent 20 grow 2.0× / 2.2× on the server from 100k to 10M messages** (0.148 → 0.297 ms, 0.126 → 0.275 ms), where one more B-tree level explains a few percent. EXPLAIN at 10M: neither uses `idx_messages_conversation_recent` (conversation_id, created_at, id) as an ordered scan; the planner ANDs two bitmaps (`idx_messages_conversation_id` or the composite, and `idx_messages_user_id` — all of the user's ~1,000 messages), reads every message of the conversation (116 rows, 48 heap blocks, 50 of 54 buffers read from outside shared_buffers at 10M) and top-N sorts. Cost ∝ the conversation's length plus the user's message count, and every block is a cache miss once the table (3 GB) outgrows shared_buffers. With an index matching the whole predicate, (conversation_id, user_id, created_at, id), the same statement at 1M is an Index Scan (Backward) + Limit over 11–12 buffers, p50 0.069 ms instead of 0.206 ms (one-off run, 2026-11-30). The fix belongs to src (a generation adding that index, or checking the owner on `conversations` and dropping `user_id` from the messages predicate).",
-  "**list a user's conversations is flat** (server 0.065 → 0.071 ms, PGlite 0.295 → 0.281 ms): a bitmap scan of `idx_conversations_user_id` and a sort of the user's ~10 conversations. Latent: the sort is over all of a user's conversations (the index has no `updated_at`), so a user with thousands of conversations pays for each; not a growth with the table in this shape.",
-  "**append and update a conversation are the server's commit**: EXPLAIN at 10M executes them in 0.44 ms and 0.04 ms (7–27 buffers, index scans on `conversations_pkey`), while their p50 is 3–4 ms on both the chatstore and the raw side: the WAL flush on a disk shared with other workers, which varied between runs (update 1.78 ms at 100k, 3.0 ms at 1M and 10M; append 3.9 → 3.1 → 3.9 ms). No growth attributable to the data.",
-  "**Defect: searchMemories leaves the hnsw index at 30k memories** (PGlite, p50 9.2 ms → 321 ms, slower than exact search's 215 ms; recall 1.000 only because the plan has become exact). EXPLAIN at 30k: Seq Scan on agent_memories + top-N sort, 180,000 buffers. Cause: `embeddings` has the vector type's default storage `extended`, so 6 KB vectors live in TOAST; the planner costs the sequential scan by the main heap (688 pages at 30k, cost 1,288) and never counts the 30,000 pages of TOAST it detoasts, while the hnsw scan's startup cost is 2,430, so the index loses. One-off check at 30k (2026-11-30): with `ALTER TABLE agent_memories ALTER COLUMN embeddings SET STORAGE MAIN` before the load the heap holds the vectors (30,016 pages), the plan is Index Scan using idx_memories_embedding + Limit, 5.4–8.1 ms execution instead of 272 ms. The fix belongs to src (a generation setting the storage and rewriting the table) — with `enable_seqscan = off` alone the planner picks a bitmap scan of `idx_memories_agent_type` and sorts, still exact.",
-  '**searchMemories at 100k: the index again, recall 0.832.** The hnsw scan\'s estimated cost falls with ef_search / rows, so at 100k the planner is back on `idx_memories_embedding` (p50 9.8 ms, EXPLAIN 2.0 ms, 1,036 buffers): the plan flips twice over the curve. At the default `hnsw.ef_search = 40` recall@10 drops from 1.000 (10k) to 0.832: decision 006\'s "raise ef_search only if recall needs it" now applies, and nothing in chatstore raises it.',
-  '**hnsw build leaves memory at 100k**: 24 s at 10k, 60 s at 30k, 639 s at 100k (10.6× for 3.3× the rows): the graph (~630 MB) no longer fits `maintenance_work_mem` (512 MB) and pgvector builds on disk pages. PGlite 0.5.14 is wasm32 with at most 2 GiB of linear memory (32,768 pages), so `maintenance_work_mem` cannot be raised past ~1.5 GB for an in-memory build.',
-  "**Where PGlite's memory ends: not reached.** Nothing failed up to 100k memories with measurement (process RSS 4.4 GiB, table 1.6 GB), and a load-only probe (2026-11-30, binary COPY + one exact search every 50k, no hnsw) went on to 400,000 memories without failure: RSS 6.9 GiB, ~1.6 GiB of JS ArrayBuffers per 100k memories (PGlite's in-memory files live in Node's memory, outside the 2 GiB wasm heap), exact search 2.9 s. I stopped it there on the shared 24 GiB machine; the limit is the host's RAM at ~1.6 GiB per 100k memories, plus the hnsw build time above, not a PGlite limit at these sizes.",
-  "**searchMemories' per-call cost outside the database**: at 10k EXPLAIN executes the search in 1.5 ms but the raw driver's p50 is 7.7 ms and chatstore's 9.2 ms: the statement returns `m.*`, the 10 hits' 1536-number embeddings as text (~200 KB to parse per call), and sends the query vector as ~30 KB of text. Not a growth with the data; returning the embedding only on request would cut it.",
-  '**PGlite (100k → 1M) stays within 0.90–1.19×**: its per-call cost (same thread, wire protocol in memory) dominates at these sizes, but load first / recent 20 (1.09×, 1.19×) run the same bitmap-and-sort plan as the server (EXPLAIN at 1M: 81 rows of the conversation read and sorted, 417 user bitmap entries), so they carry the same defect.',
+  "**load first 20 / load recent 20 on the server: the index's own cost at every size.** EXPLAIN at 10M: the owner is checked once on `conversations_pkey` (4 buffers, a one-time filter) and `idx_messages_conversation_recent` is read in order for the limit's rows (21 / 20 rows, 17 buffers, execution 0.068 / 0.047 ms). p50 grows 1.51× / 1.18× from 100k to 10M and the raw driver's grows as much (1.61× / 1.21×): the statement touches the same pages at every size (the composite index gains one level at 10M, 3 → 4), but at 10M messages (3 GB) outgrow `shared_buffers` (128 MB) and 10 of load first's 17 buffers (8 of recent's) come from the OS page cache. Chatstore's own share (its p50 − raw p50) stays 0.009–0.012 ms. Before the fix in decision 028 (the owner checked on `conversations` instead of `messages.user_id`), the planner ANDed a bitmap of all the user's messages and sorted the whole conversation: 2.0× / 2.2× growth, 0.297 / 0.275 ms at 10M.",
+  "**list a user's conversations is flat** (server 0.086 → 0.093 ms, 1.09×; PGlite 0.99×): a bitmap scan of `idx_conversations_user_id` and a quicksort of the user's 6–10 conversations, 8–10 buffers, all in `shared_buffers`. Latent: the sort covers all of a user's conversations (the index has no `updated_at`), so a user with thousands of conversations pays for each; not a growth with the table in this shape.",
+  '**append / update a conversation**: server 0.313 → 0.345 ms (1.10×; raw 1.11×) and 0.193 → 0.205 ms (1.06×; raw 1.06×). EXPLAIN at 10M executes them in 0.26 / 0.04 ms (index scans on `conversations_pkey`, one page read for the new message); the rest is the round trip and the commit.',
+  '**PGlite (100k → 1M) is flat, 0.99–1.06×**: the same plans as the server (EXPLAIN at 1M), with its per-call cost (the wire protocol in the same thread) dominating at these sizes.',
+  '**searchMemories stays on the hnsw index at every size**: p50 7.85 / 8.51 / 9.91 ms at 10k / 30k / 100k memories (raw driver 7.48 / 8.43 / 10.03 ms), 1.26× for 10× the memories, while exact search grows with the table (36.7 → 107 → 439 ms). EXPLAIN at 100k: Index Scan using `idx_memories_embedding` + Limit, 1,814 buffers, 3.05 ms execution. Before the fixes in decision 028 (generation `v2-vector-storage` keeps embeddings in their rows; `connect` sets `hnsw.ef_search = 100`) the planner left the index for a sequential scan at 30k (321 ms, TOASTed vectors it did not price) and recall@10 at 100k was 0.832.',
+  "**recall@10 falls at 100k: 1.000 / 1.000 / 0.930** with ef_search 100 (0.956 in an earlier run of the same data: pgvector draws each node's graph level at random, so builds differ). An application that needs more at this size raises `hnsw.ef_search` further, at some latency.",
+  "**Most of a search is outside its execution**: 3.05 ms of EXPLAIN execution at 100k (1.1 ms at 10k) against a raw driver p50 of 10.0 ms (7.5 ms): the rest is PGlite's per-call work around a statement that sends its 1536-number query vector as text. Hits carry no embedding unless asked (decision 030), so chatstore's p50 stays within 1.05× of the raw driver's at every size; not measured further.",
+  '**hnsw build leaves memory at 100k**: 12.4 s at 10k, 45.5 s at 30k, 563 s at 100k (12× for 3.3× the rows): the graph (~630 MB) no longer fits `maintenance_work_mem` (512 MB) and pgvector builds on disk pages. PGlite 0.5.14 is wasm32 with at most 2 GiB of linear memory (32,768 pages), so `maintenance_work_mem` cannot be raised past ~1.5 GB for an in-memory build.',
+  "**The load (binary COPY, no hnsw index) slows as the in-memory database grows**: 0.6 ms per memory to 10k, 2.3 ms from 10k to 30k, 7.5 ms from 30k to 100k (6.2 s, 45 s, 523 s). Bench scaffolding, not a hot path, but `importMemories` also COPYs into this table; the cause (PGlite's in-memory files, other indexes of `agent_memories`) is not measured yet.",
+  "**Where PGlite's memory ends: not reached.** Nothing failed up to 100k memories with measurement (process RSS 4.3 GiB, table 1.6 GB), and a load-only probe (2026-11-30, binary COPY + one exact search every 50k, no hnsw) went on to 400,000 memories without failure: RSS 6.9 GiB, ~1.6 GiB of JS ArrayBuffers per 100k memories (PGlite's in-memory files live in Node's memory, outside the 2 GiB wasm heap), exact search 2.9 s. It was stopped there on the shared 24 GiB machine; the bound is the host's RAM at ~1.6 GiB per 100k memories, plus the hnsw build time above, not a PGlite limit at these sizes.",
 ];
 
 export function markdown(store: CurvesStore): string {
@@ -105,7 +119,7 @@ export function markdown(store: CurvesStore): string {
     '',
     'Written by `npm run bench -- curves` from bench/curves.json (every size measured, each with its date); plot: [curves.png](curves.png). Design: docs/decisions/028-cost-curves.md.',
     '',
-    `- Machine: ${store.machine}`,
+    ...machineLines(store),
   ];
   for (const g of groups) {
     const p = g.points.at(-1) as TodoCurvePoint;
@@ -149,7 +163,7 @@ export function markdown(store: CurvesStore): string {
   if (agent.length > 0 || store.agentFailures.length > 0) {
     out.push(
       '',
-      'agent memory search on PGlite (pgvector hnsw, m = 16, ef_construction = 64, ef_search = 40): 1536-dimension unit vectors in 64 topic clusters, one agent, top-10 of queries near stored memories; recall@10 = share of the exact top-10 (no index) that `searchMemories` returns. p50 in ms.',
+      'agent memory search on PGlite (pgvector hnsw, m = 16, ef_construction = 64; ef_search = 100, what `connect` sets): 1536-dimension unit vectors in 64 topic clusters, one agent, top-10 of queries near stored memories; recall@10 = share of the exact top-10 (no index) that `searchMemories` returns. p50 in ms.',
       '',
       '| memories | measured | load (binary COPY) | hnsw build | exact p50 | searchMemories recall@10 | p50 | p99 | raw p50 | table | process RSS |',
       '|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
@@ -301,7 +315,7 @@ export async function main(): Promise<void> {
           store.todo = store.todo.filter((p) => !(p.backend === point.backend && p.messages === point.messages));
           // EXPLAIN is kept for the largest size measured only.
           if (point.explains) for (const p of store.todo) if (p.backend === point.backend) delete p.explains;
-          store.todo.push(point);
+          store.todo.push({ ...point, machine: store.machine });
           save();
         },
       });
@@ -320,7 +334,7 @@ export async function main(): Promise<void> {
           store.agent = store.agent.filter((a) => !same(a));
           store.agentFailures = store.agentFailures.filter((f) => !same(f));
           for (const a of store.agent) delete a.explain;
-          store.agent.push(point);
+          store.agent.push({ ...point, machine: store.machine });
           save();
         },
         failed: (failure) => {

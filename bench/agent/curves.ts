@@ -27,6 +27,8 @@ const CENTRES = 64;
 
 export interface AgentCurvePoint {
   memories: number;
+  /** The machine it was measured on (bench/curves.ts sets it). */
+  machine?: string;
   date: string;
   storage: string;
   /** COPY of the memories added at this size, seconds. */

@@ -28,6 +28,8 @@ export type TodoBackendName = BenchBackend['name'];
 
 export interface TodoCurvePoint {
   backend: TodoBackendName;
+  /** The machine it was measured on (bench/curves.ts sets it). */
+  machine?: string;
   server: string;
   messages: number;
   conversations: number;
