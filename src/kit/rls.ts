@@ -63,7 +63,7 @@ export async function refuseRlsBypass(run: RunText): Promise<void> {
 export interface RowsNeeded {
   /** What is refused, as the error's subject: `Archiving every user's conversations`. */
   action: string;
-  /** Why a role that RLS binds cannot do it: `it would see none of their rows and archive nothing`. */
+  /** Why a role that RLS binds cannot do it, after "is bound by row-level security": `so it would see none of them and archive nothing`. */
   because: string;
   entity: string;
   /**
