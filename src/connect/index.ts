@@ -17,11 +17,27 @@ export type PgDb<TSchema extends Record<string, unknown>> = PgDatabase<PgQueryRe
 export type SqliteDb<TSchema extends Record<string, unknown>> = BetterSQLite3Database<TSchema>;
 
 /**
- * Session settings of a database with vectors. hnsw's search width: pgvector's default of 40
- * found 83% of the true 10 nearest among 100,000 memories; 100 finds nearly all, for about twice
- * the time of a search that is still milliseconds (decision 028).
+ * hnsw's search width when a connection does not choose one: pgvector's default of 40 found 83%
+ * of the true 10 nearest among 100,000 memories; 100 finds nearly all (0.93–0.96 there), for
+ * about twice the time of a search that is still milliseconds (decision 028).
  */
-const vectorSettings = { 'hnsw.ef_search': '100' } as const;
+const defaultEfSearch = 100;
+
+/** Session settings of a database with vectors, from the connection's options. */
+function vectorSettings(options: OpenOptions): Record<string, string> {
+  const width = options.hnswEfSearch ?? defaultEfSearch;
+  // pgvector's own range for hnsw.ef_search.
+  if (!Number.isInteger(width) || width < 1 || width > 1000) {
+    throw new ChatstoreError(
+      'VALIDATION',
+      `Invalid hnswEfSearch: must be an integer from 1 to 1000, got ${String(width)}`,
+      {
+        field: 'hnswEfSearch',
+      },
+    );
+  }
+  return { 'hnsw.ef_search': String(width) };
+}
 
 /** How a database is opened, whatever its target. */
 export interface OpenOptions {
@@ -41,6 +57,13 @@ export interface OpenOptions {
   lockTimeoutMs?: number;
   /** Called once when a PGlite directory is held by another process and the wait begins. */
   onLockWait?: (holder: LockHolder) => void;
+  /**
+   * Targets with vectors (agent): how wide memory search walks the hnsw index (pgvector's
+   * `hnsw.ef_search`, 1–1000, for every connection). Wider finds more of the true nearest for
+   * more time per search: at 100,000 memories 100 found 93–96 % of the true top 10
+   * (bench/RESULTS.md, cost curves). Default 100.
+   */
+  hnswEfSearch?: number;
 }
 
 /** Whether an embedded database exists; servers and in-memory databases always "exist". */
@@ -98,11 +121,12 @@ export async function openLocation(
   options: OpenOptions,
   vector: boolean,
 ): Promise<Opened> {
+  const settings = vector ? vectorSettings(options) : undefined;
   switch (location.kind) {
     case 'postgres':
-      return openPostgres(location.url, schema, options, vector);
+      return openPostgres(location.url, schema, options, settings);
     case 'pglite':
-      return openPglite(location.dir, schema, vector, options);
+      return openPglite(location.dir, schema, settings, options);
     case 'sqlite':
       return openSqlite(location.file, schema, options);
   }
@@ -112,7 +136,7 @@ async function openPostgres(
   url: string,
   schema: Record<string, unknown>,
   options: OpenOptions,
-  vector: boolean,
+  settings: Record<string, string> | undefined,
 ): Promise<Opened> {
   const { postgres, drizzle: drizzlePostgres } = await loadPostgres();
   let sql: ReturnType<typeof postgres>;
@@ -121,7 +145,7 @@ async function openPostgres(
       max: options.maxConnections ?? 10,
       onnotice: () => {},
       connect_timeout: 10,
-      ...(vector ? { connection: vectorSettings } : {}),
+      ...(settings ? { connection: settings } : {}),
     });
   } catch (error) {
     // postgres.js parses the URL here: a malformed one throws with the URL or a piece of it.
@@ -157,10 +181,10 @@ async function openPostgres(
 async function openPglite(
   dir: string | null,
   schema: Record<string, unknown>,
-  vector: boolean,
+  settings: Record<string, string> | undefined,
   options: OpenOptions,
 ): Promise<Opened> {
-  if (dir === null) return startPglite(null, schema, vector, () => {});
+  if (dir === null) return startPglite(null, schema, settings, () => {});
   // PGlite is single-process: a second process on the directory corrupts it. The lock comes
   // first and lives as long as the connection (decision 015).
   ensureDirectory(path.dirname(dir));
@@ -172,7 +196,7 @@ async function openPglite(
   });
   try {
     ensureDirectory(dir);
-    return await startPglite(dir, schema, vector, () => lock.release());
+    return await startPglite(dir, schema, settings, () => lock.release());
   } catch (error) {
     lock.release();
     throw error;
@@ -182,10 +206,11 @@ async function openPglite(
 async function startPglite(
   dir: string | null,
   schema: Record<string, unknown>,
-  vector: boolean,
+  /** The vector settings of a target with vectors (pgvector is then required); none otherwise. */
+  settings: Record<string, string> | undefined,
   release: () => void,
 ): Promise<Opened> {
-  const { PGlite, extensions, drizzle: drizzlePglite } = await loadPglite(vector ? 'required' : 'optional');
+  const { PGlite, extensions, drizzle: drizzlePglite } = await loadPglite(settings ? 'required' : 'optional');
   let pg: InstanceType<typeof PGlite>;
   try {
     pg = await PGlite.create(dir ?? 'memory://', { extensions });
@@ -203,9 +228,7 @@ async function startPglite(
       field: 'location',
     });
   }
-  if (vector) {
-    for (const [name, value] of Object.entries(vectorSettings)) await pg.query(`set ${name} = ${value}`);
-  }
+  for (const [name, value] of Object.entries(settings ?? {})) await pg.query(`set ${name} = ${value}`);
   return {
     db: drizzlePglite({ client: pg, schema }),
     client: pgliteClient(pg),
