@@ -2,10 +2,9 @@ import { Column, getTableColumns, is, SQL, StringChunk, type Table } from 'drizz
 import { compile, type z } from 'zod';
 import { ChatstoreError } from '../errors';
 import { fastInput, MISS } from './fast-input';
+import { findUnstorable } from './storable';
 
 export { MISS } from './fast-input';
-
-import { findUnstorable } from './storable';
 
 /**
  * Parses repository input with its zod schema before anything touches the database.

@@ -73,6 +73,34 @@ export interface RowsNeeded {
   actingFor?: { setting: ActingSetting; id: string };
 }
 
+const settingOf = { user: 'chatstore.user_id', agent: 'chatstore.agent_id' } as const;
+
+/**
+ * What work on one user's or agent's rows (`id`), or on everyone's (`id` undefined), needs of its
+ * role: every row, or that one's, seen by acting for it (`asUser`, `asAgentUser`).
+ *
+ * @example requireRowsVisible(runTextOn(tx), scopedWork('Purging expired memories', 'agent', agentId, 'agent_memories'))
+ */
+export function scopedWork(
+  action: string,
+  whose: keyof typeof settingOf,
+  id: string | undefined,
+  entity: string,
+): RowsNeeded {
+  return id === undefined
+    ? {
+        action: `${action} of every ${whose}`,
+        because: 'so it would see none of their rows and change nothing',
+        entity,
+      }
+    : {
+        action: `${action} of ${whose} ${id}`,
+        because: `so, acting for no ${whose} or another one, it would see none of that ${whose}'s rows`,
+        entity,
+        actingFor: { setting: settingOf[whose], id },
+      };
+}
+
 /**
  * Throws `PERMISSION_DENIED` (field `role`) unless the current role sees every row the work
  * needs: a role RLS does not bind (superuser, BYPASSRLS), or a bound one acting for exactly the

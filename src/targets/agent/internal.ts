@@ -7,7 +7,6 @@ import type { PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import type { PgDb } from '../../connect';
 import { postgresqlKit } from '../../kit/postgresql';
-import type { RowsNeeded } from '../../kit/rls';
 import * as latest from '../../schema/agent';
 import type * as schema from '../../schema/agent/v2';
 
@@ -28,18 +27,3 @@ export const kit = postgresqlKit<AgentDb>(latest, {
   check_memory_content: 'content',
 });
 export const { dbError, floor, mapped, notFound, prepared } = kit;
-
-/**
- * What retention work over one agent (`agentId`) or every agent needs of its role
- * (`requireRowsVisible`): every agent's rows, or the one agent's, acting for it (`asAgentUser`).
- */
-export function actingForAgent(action: string, agentId: string | undefined, entity: string): RowsNeeded {
-  return agentId === undefined
-    ? { action: `${action} of every agent`, because: 'so it would see none of their rows and change nothing', entity }
-    : {
-        action: `${action} of agent ${agentId}`,
-        because: "so, acting for no agent or another one, it would see none of that agent's rows",
-        entity,
-        actingFor: { setting: 'chatstore.agent_id', id: agentId },
-      };
-}

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
 import type { PgBuilt } from '../../kit/postgresql';
-import { requireRowsVisible, runTextOn } from '../../kit/rls';
+import { requireRowsVisible, runTextOn, scopedWork } from '../../kit/rls';
 import {
   agentMemories,
   consolidationTypes,
@@ -20,7 +20,7 @@ import {
   memoryContentSchemas,
   memoryTypes,
 } from '../../schema/agent';
-import { type AgentDb, actingForAgent, floor, Id, mapped, notFound } from './internal';
+import { type AgentDb, floor, Id, mapped, notFound } from './internal';
 
 export type Memory = typeof agentMemories.$inferSelect;
 export type MemoryConsolidation = typeof memoryConsolidations.$inferSelect;
@@ -271,7 +271,10 @@ export async function purgeExpiredMemories(db: AgentDb, input: { agentId?: strin
   );
   return mapped('agent_memories', () =>
     db.transaction(async (tx) => {
-      await requireRowsVisible(runTextOn(tx), actingForAgent('Purging expired memories', agentId, 'agent_memories'));
+      await requireRowsVisible(
+        runTextOn(tx),
+        scopedWork('Purging expired memories', 'agent', agentId, 'agent_memories'),
+      );
       const ids = tx.select({ id: agentMemories.id }).from(agentMemories).where(expired);
       await tx
         .update(memoryConsolidations)

@@ -10,7 +10,7 @@ import { and, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput, refuseUnstorable } from '../../kit';
-import { requireRowsVisible, runTextOn } from '../../kit/rls';
+import { requireRowsVisible, runTextOn, scopedWork } from '../../kit/rls';
 import {
   agentStates,
   type CheckpointData,
@@ -23,7 +23,7 @@ import {
   stateTransitions,
   transitionTypes,
 } from '../../schema/agent';
-import { type AgentDb, actingForAgent, floor, Id, mapped, notFound } from './internal';
+import { type AgentDb, floor, Id, mapped, notFound } from './internal';
 
 export type AgentState = typeof agentStates.$inferSelect;
 export type StateCheckpoint = typeof stateCheckpoints.$inferSelect;
@@ -434,7 +434,10 @@ export async function expireCheckpoints(
     );
   return mapped('state_checkpoints', () =>
     db.transaction(async (tx) => {
-      await requireRowsVisible(runTextOn(tx), actingForAgent('Expiring checkpoints', agentId, 'state_checkpoints'));
+      await requireRowsVisible(
+        runTextOn(tx),
+        scopedWork('Expiring checkpoints', 'agent', agentId, 'state_checkpoints'),
+      );
       const deleted = await tx
         .delete(stateCheckpoints)
         .where(due(sql`coalesce(${stateCheckpoints.retentionPolicy}, 'temporary') = 'temporary'`))

@@ -7,7 +7,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { parseInput } from '../../kit';
-import { requireRowsVisible, runTextOn } from '../../kit/rls';
+import { requireRowsVisible, runTextOn, scopedWork } from '../../kit/rls';
 import { conversationMetadata, conversations, messages } from '../../schema/todo';
 import { floor, type Jsonified, jsonify, mapped, notFound, type TodoDb } from './internal';
 import { UserId } from './users';
@@ -125,21 +125,7 @@ export async function archiveConversations(db: TodoDb, input: ArchiveConversatio
   const filters: SQL[] = [isNull(conversations.archivedAt), lt(conversations.updatedAt, inactiveSince)];
   if (userId !== undefined) filters.push(eq(conversations.userId, userId));
   const rows = await mapped('conversations', async () => {
-    await requireRowsVisible(
-      runTextOn(db),
-      userId === undefined
-        ? {
-            action: "Archiving every user's conversations",
-            because: 'so it would see none of them and archive nothing',
-            entity: 'conversations',
-          }
-        : {
-            action: `Archiving user ${userId}'s conversations`,
-            because: "so, acting for no user or another one, it would see none of that user's conversations",
-            entity: 'conversations',
-            actingFor: { setting: 'chatstore.user_id', id: userId },
-          },
-    );
+    await requireRowsVisible(runTextOn(db), scopedWork('Archiving the conversations', 'user', userId, 'conversations'));
     return db
       .update(conversations)
       .set({ archivedAt: sql`clock_timestamp()` })

@@ -7,7 +7,7 @@ import { createInsertSchema } from 'drizzle-zod';
 import { z } from 'zod';
 import { ChatstoreError } from '../../errors';
 import { parseInput } from '../../kit';
-import { requireRowsVisible, runTextOn } from '../../kit/rls';
+import { requireRowsVisible, runTextOn, scopedWork } from '../../kit/rls';
 import { conversationMetadata, conversations, messages, tasks, users } from '../../schema/todo';
 import { mapped, notFound, type TodoDb } from './internal';
 
@@ -81,12 +81,7 @@ export async function deleteUserData(db: TodoDb, userId: string): Promise<UserDa
   const id = parseInput(UserId, userId, 'users');
   return mapped('users', () =>
     db.transaction(async (tx) => {
-      await requireRowsVisible(runTextOn(tx), {
-        action: `Erasing user ${id}`,
-        because: "so, acting for no user or another one, it would see none of that user's rows and erase nothing",
-        entity: 'users',
-        actingFor: { setting: 'chatstore.user_id', id },
-      });
+      await requireRowsVisible(runTextOn(tx), scopedWork('Erasing the data', 'user', id, 'users'));
       const owned = tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.userId, id));
       // Children first: the foreign keys to users have no ON DELETE action.
       const messageCount = await countDeleted(
